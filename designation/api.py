@@ -1,0 +1,280 @@
+"""The library API: load → validate → evaluate → decide, and the JSON result.
+
+The CLI is a thin shell over these functions, and the tests call them directly::
+
+    from designation import api
+    a = api.assess_path("submissions/ec-northfield-conditions.yaml")
+    a.decision.status, a.to_json()["outcome"]
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from . import __version__, derogations as derog_mod, engine, review as review_mod, submission as sub_mod
+from . import tailoring as tailor_mod, yamlsafe
+from .designate import Cover, Decision, decide
+from .engine import StandardResult
+from .errors import InputError, Problem
+from .rules import format_value
+from .spec import CONFIDENCE_TEXT, Spec
+from .submission import Submission
+
+SCHEMA = "designation.assessment/1"
+SETTINGS_FILES = ("derogations.yaml", "tailoring.yaml")
+Source = tuple[str, bytes]  # (name, raw bytes): an input as read, so a report can embed it
+
+
+@dataclass
+class Inputs:
+    """The raw inputs of one assessment, kept so that reports can embed them for ``verify``."""
+
+    submission: Source
+    review: Optional[Source] = None
+    derogations: Optional[Source] = None
+    tailoring: Optional[Source] = None
+
+
+@dataclass
+class Assessment:
+    submission: Submission
+    spec: Spec
+    inputs: Inputs
+    results: list[StandardResult]
+    before: list[StandardResult]
+    decision: Decision
+    qualifies_for: Optional[str]
+    params: dict[str, float]
+    tailored: dict[str, float]
+    review: Optional[review_mod.Review]
+    changes: list[review_mod.Change]
+    derogation_status: list[dict[str, Any]]
+    covers: dict[str, Cover]
+    plan_notes: dict[str, dict[str, Any]]
+    warnings: list[Problem] = field(default_factory=list)
+    _json: Optional[dict] = None
+
+    @property
+    def status(self) -> str:
+        return self.decision.status
+
+    def to_json(self) -> dict[str, Any]:
+        if self._json is None:
+            self._json = _to_json(self)
+        return self._json
+
+
+def is_settings_file(path: str | Path) -> bool:
+    """Network settings that sit beside submissions and are never submissions themselves."""
+    return Path(path).name in SETTINGS_FILES
+
+
+def _read(path: str | Path | None) -> Optional[Source]:
+    if path is None:
+        return None
+    return (str(path), yamlsafe.read_bytes(path))
+
+
+def assess_path(path: str | Path, *, review: str | Path | None = None, derogations: str | Path | None = None,
+                tailoring: str | Path | None = None, discover: bool = True) -> Assessment:
+    """Assess one submission file. With ``discover``, ``derogations.yaml`` and ``tailoring.yaml``
+    in the submission's folder are used unless given explicitly."""
+    p = Path(path)
+    if discover:
+        if derogations is None and (p.parent / "derogations.yaml").is_file():
+            derogations = p.parent / "derogations.yaml"
+        if tailoring is None and (p.parent / "tailoring.yaml").is_file():
+            tailoring = p.parent / "tailoring.yaml"
+    return assess_sources(submission=_read(p), review=_read(review), derogations=_read(derogations),  # type: ignore[arg-type]
+                          tailoring=_read(tailoring))
+
+
+def _doc(src: Source) -> yamlsafe.Document:
+    name, raw = src
+    doc = yamlsafe.load_text(yamlsafe.decode(raw, name), name)
+    doc.sha256 = hashlib.sha256(raw).hexdigest()
+    return doc
+
+
+def assess_sources(*, submission: Source, review: Optional[Source] = None, derogations: Optional[Source] = None,
+                   tailoring: Optional[Source] = None) -> Assessment:
+    """Assess from raw inputs (name, bytes); used by ``assess_path`` and by ``verify``."""
+    for src in (submission, review, derogations, tailoring):
+        if src is not None and len(src[1]) > yamlsafe.MAX_BYTES:
+            raise InputError.at(src[0], f"file is over the size limit of {yamlsafe.MAX_BYTES:,} bytes")
+    sub = sub_mod.parse(_doc(submission))
+    spec = sub.spec
+    assessed_on = sub.assessed_on
+    params = spec.defaults()
+    tailored: dict[str, float] = {}
+    if tailoring is not None:
+        tailored = tailor_mod.parse(_doc(tailoring)).for_spec(spec)
+        params.update(tailored)
+
+    self_values = sub.values
+    values = dict(self_values)
+    rev = None
+    changes: list[review_mod.Change] = []
+    if review is not None:
+        rev = review_mod.parse(_doc(review), spec, sub.site.code)
+        for qid, v in rev.values.items():
+            q = spec.questions[qid]
+            before = self_values.get(qid)
+            fmt = (lambda x: x.describe() if x is not None else "not answered") if q.type == "proportion" \
+                else (lambda x: format_value(x, q.type, q.unit))
+            changes.append(review_mod.Change(qid, q.label, fmt(before), fmt(v), rev.data.verified[qid].reason))
+            values[qid] = v
+
+    results = engine.evaluate(spec, values, params)
+    before = engine.evaluate(spec, self_values, params) if rev is not None else results
+    engine.evidence_flags(results, sub.answers, assessed_on, spec.policy.evidence_max_age_months)
+    if rev is not None:
+        changed = {c.question for c in changes if c.self_assessed != c.verified}
+        confirmed = {c.question for c in changes} - changed
+        for r in results:
+            if r.standard.questions_used & changed:
+                r.flags.append("overridden")
+            elif r.standard.questions_used & confirmed:
+                r.flags.append("verified")
+
+    warnings: list[Problem] = []
+    covers: dict[str, Cover] = {}
+    derog_status: list[dict[str, Any]] = []
+    if derogations is not None:
+        dfile = derog_mod.parse(_doc(derogations), {s.id for s in spec.standards})
+        for d in dfile.for_site(sub.site.code):
+            state, note = d.status_on(assessed_on)
+            if state != "applied":
+                warnings.append(Problem(dfile.file, f"derogation for {d.standard} at {d.site} does not apply: {note}", d.line))
+            elif d.standard and spec.standard(d.standard) is not None:
+                covers[d.standard] = Cover("derogation", d.expires_on, d.reason or "", d.approver or "")  # type: ignore[arg-type]
+                for r in results:
+                    if r.id == d.standard:
+                        r.flags.append("derogated")
+            derog_status.append({**d.to_json(), "status": state, "note": note})
+        # malformed entries that cannot be tied to this site are still worth a warning
+        for d in dfile.entries:
+            if d.site is None and d.problems:
+                warnings.append(Problem(dfile.file, "; ".join(p.message for p in d.problems), d.line))
+
+    window_end = engine._add_months(assessed_on, spec.policy.action_plan_window_months)
+    plan_notes: dict[str, dict[str, Any]] = {}
+    for sid, plan in sub.envelope.action_plans.items():
+        within = plan.due <= window_end
+        plan_notes[sid] = {"action": plan.action, "owner": plan.owner, "due": plan.due.isoformat(), "covers": within,
+                           "note": None if within else f"due after the {spec.policy.action_plan_window_months}-month "
+                                                       f"window ends on {window_end.isoformat()}, so it does not count"}
+        if within and sid not in covers:
+            covers[sid] = Cover("action_plan", plan.due, plan.action, plan.owner)
+
+    decision = decide(spec, spec.policy, results, values, params, covers, assessed_on)
+    qualifies = _qualifies_for(spec, decision, results, values, params, covers, assessed_on)
+    if spec.ladder and qualifies != spec.ladder.level:
+        decision.reasons.append(f"Claimed {sub.claimed}; " + (f"qualifies as {qualifies}." if qualifies
+                                                              else "does not qualify for any level of this ladder."))
+    return Assessment(sub, spec, Inputs(submission, review, derogations, tailoring), results, before, decision,
+                      qualifies, params, tailored, rev, changes, derog_status, covers, plan_notes, warnings)
+
+
+def _qualifies_for(spec: Spec, decision: Decision, results, values, params, covers, assessed_on) -> Optional[str]:
+    """The highest ladder level this site qualifies for, trying each fallback spec in turn."""
+    while spec.ladder:
+        if decision.status != "not_designated":
+            return spec.ladder.level
+        fb_id = spec.ladder.falls_back_to
+        fb = next((s for s in spec.included if s.id == fb_id), None)
+        if fb is None:
+            return None
+        ids = {s.id for s in fb.standards}
+        results = [r for r in results if r.id in ids]
+        decision = decide(fb, fb.policy, results, values, params, {k: v for k, v in covers.items() if k in ids}, assessed_on)
+        spec = fb
+    return None
+
+
+def _counts(results: list[StandardResult]) -> dict[str, int]:
+    counts = {s: 0 for s in engine.STATUSES}
+    for r in results:
+        counts[r.status] += 1
+    return counts
+
+
+def _iso(v: Any) -> Any:
+    return v.isoformat() if isinstance(v, dt.date) else v
+
+
+def _to_json(a: Assessment) -> dict[str, Any]:
+    sub, spec, d = a.submission, a.spec, a.decision
+    env = sub.envelope
+    derogated = frozenset(k for k, c in a.covers.items() if c.kind == "derogation")
+    after = engine.score(a.results, credit_derogated=True, derogated=derogated)
+    before = engine.score(a.before)
+    changes_by_q = {c.question: c for c in a.changes}
+    applied = {x["standard"]: x for x in a.derogation_status if x["status"] == "applied"}
+    standards = []
+    for r in a.results:
+        st = r.standard
+        ev = []
+        for qid in sorted(st.questions_used):
+            ans = sub.answers.get(qid)
+            if ans:
+                ev += [{k: _iso(v) for k, v in e.model_dump().items()} for e in ans.evidence]
+        comments = [sub.answers[q].comment for q in sorted(st.questions_used) if q in sub.answers and sub.answers[q].comment]
+        standards.append({
+            "id": st.id, "title": st.title, "domain": st.domain, "category": st.category, "weight": st.weight,
+            "requirement": st.requirement, "status": r.status, "reason": r.reason, "reported": r.reported,
+            "required": r.required, "flags": sorted(set(r.flags)), "evidence": ev,
+            "comment": " ".join(comments) or None,
+            "source": st.source.model_dump(), "confidence": st.confidence, "confidence_note": st.confidence_note,
+            "spec": st.spec_id,
+            "action_plan": a.plan_notes.get(st.id),
+            "derogation": applied.get(st.id),
+            "review": [{"question": c.question, "label": c.label, "self_assessed": c.self_assessed,
+                        "verified": c.verified, "reason": c.reason}
+                       for q in sorted(st.questions_used) if (c := changes_by_q.get(q))],
+        })
+    rev = None
+    if a.review is not None:
+        rd = a.review.data
+        rev = {"reviewer": rd.reviewer.name, "role": rd.reviewer.role, "reviewed_on": rd.reviewed_on.isoformat(),
+               "changes": [c.__dict__ for c in a.changes],
+               "disagreements": sum(1 for c in a.changes if c.self_assessed != c.verified)}
+
+    def sha(src: Optional[Source]) -> Optional[str]:
+        return hashlib.sha256(src[1]).hexdigest() if src else None
+
+    return {
+        "schema": SCHEMA,
+        "spec": {"id": spec.id, "edition": spec.edition, "title": spec.title, "publisher": spec.file.publisher,
+                 "summary": spec.file.summary,
+                 "sources": [s.model_dump() for s in spec.sources.values()],
+                 "gaps": [g.model_dump() for g in spec.gaps],
+                 "labels": spec.policy.labels.model_dump(),
+                 "confidence_vocabulary": CONFIDENCE_TEXT,
+                 "policy": {"threshold": spec.policy.threshold,
+                            "action_plan_window_months": spec.policy.action_plan_window_months}},
+        "site": env.site.model_dump(),
+        "submission_file": Path(sub.file).name,
+        "claimed": env.claimed,
+        "assessed_on": env.assessed_on.isoformat(),
+        "period": {k: _iso(v) for k, v in env.period.model_dump().items()} if env.period else None,
+        "signed_off_by": {k: _iso(v) for k, v in env.signed_off_by.model_dump().items()} if env.signed_off_by else None,
+        "outcome": {"status": d.status, "label": d.label, "qualifies_for": a.qualifies_for, "reasons": d.reasons,
+                    "conditions": d.conditions, "to_change_outcome": d.to_change, "to_change_target": d.to_change_target,
+                    "limiters": d.limiters},
+        "score": {**after, "before_adjustments": before},
+        "counts": _counts(a.results),
+        "standards": standards,
+        "derogations": a.derogation_status,
+        "review": rev,
+        "parameters": {k: {"value": a.params[k], "default": p.default, "tailored": k in a.tailored,
+                           "description": p.description, "confidence": p.confidence}
+                       for k, p in sorted(spec.parameters.items())},
+        "warnings": [str(w) for w in a.warnings],
+        "inputs": {"submission_sha256": sha(a.inputs.submission), "spec_sha256": spec.sha256,
+                   "review_sha256": sha(a.inputs.review), "derogations_sha256": sha(a.inputs.derogations),
+                   "tailoring_sha256": sha(a.inputs.tailoring), "engine_version": __version__},
+    }

@@ -1,0 +1,365 @@
+"""The ``designation`` command: a thin shell over :mod:`designation.api`.
+
+Exit codes: 0 success; 1 invalid input (each problem printed as ``file:line:col: message``);
+2 usage errors (click's convention); 3 an outcome at or below ``assess --fail-on``.
+WeasyPrint is imported only by the commands that render.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+import click
+
+from . import __version__
+from .errors import InputError, Problem
+
+EXIT_INVALID = 1
+EXIT_OUTCOME = 3
+
+
+def _err(msg: str) -> None:
+    click.echo(msg, err=True)
+
+
+def _report_problems(problems: Iterable[Problem]) -> None:
+    for p in problems:
+        _err(str(p))
+
+
+class _Main(click.Group):
+    """Turns any InputError escaping a command into located lines and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            _report_problems(exc.problems)
+            ctx.exit(EXIT_INVALID)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="designation")
+def main() -> None:
+    """Designate NHS urgent and emergency care facilities against published standards.
+
+    Specifications are YAML rule files; providers write self-assessments (YAML); this tool
+    scores them standard by standard, decides the designation outcome and explains it.
+    """
+
+
+# --------------------------------------------------------------------------------------------
+# specs
+
+
+@main.command("specs")
+@click.argument("args", nargs=-1)
+def specs_cmd(args: tuple[str, ...]) -> None:
+    """List specifications, show one, or check them.
+
+    \b
+    designation specs                 list every spec (id, edition, title, standards)
+    designation specs SPEC_ID         show one spec's standards, sources and gaps
+    designation specs check [PATH...] load and check specs, run every standard's examples
+    """
+    from . import spec as spec_mod
+
+    if args and args[0] == "check":
+        _specs_check(args[1:])
+        return
+    if len(args) > 1:
+        raise click.UsageError("give at most one SPEC_ID (or 'check PATH...')")
+    if not args:
+        _specs_list(spec_mod)
+        return
+    s = spec_mod.load(args[0])
+    _specs_show(s)
+
+
+def _specs_list(spec_mod: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Specifications", title_justify="left")
+    for col in ("id", "edition", "title", "standards", "designates"):
+        table.add_column(col, overflow="fold")
+    problems: list[Problem] = []
+    for sid, path in sorted(spec_mod.available().items()):
+        try:
+            s = spec_mod.load_path(path)
+        except InputError as exc:
+            problems += exc.problems
+            continue
+        level = s.ladder.level if s.ladder else ("yes" if s.file.designates else "no (library)")
+        table.add_row(s.id, s.edition, s.title, str(len(s.standards)), level)
+    _console().print(table)
+    if problems:
+        _report_problems(problems)
+        sys.exit(EXIT_INVALID)
+
+
+def _specs_show(s: Any) -> None:
+    from rich.table import Table
+
+    con = _console()
+    con.print(f"[bold]{s.title}[/bold] ({s.id}, edition {s.edition}), {s.file.publisher}")
+    if s.file.summary:
+        con.print(s.file.summary.strip())
+    table = Table(show_lines=False)
+    for col in ("id", "title", "domain", "category", "confidence"):
+        table.add_column(col, overflow="fold")
+    for st in s.standards:
+        table.add_row(st.id, st.title, st.domain, st.category, st.confidence)
+    con.print(table)
+    if s.gaps:
+        con.print("[bold]Declared gaps[/bold] (parts of the source that could not be confirmed):")
+        for g in s.gaps:
+            con.print(f"  {g.id}: {g.title}")
+
+
+def _specs_check(paths: tuple[str, ...]) -> None:
+    from . import examples, spec as spec_mod
+
+    files: list[Path] = []
+    for p in paths or [str(x) for x in spec_mod.available().values()]:
+        pp = Path(p)
+        files += sorted(pp.glob("*.yaml")) if pp.is_dir() else [pp]
+    problems: list[Problem] = []
+    total = 0
+    for f in files:
+        try:
+            s = spec_mod.load_path(f) if f.exists() else spec_mod.load(str(f))
+        except InputError as exc:
+            problems += exc.problems
+            continue
+        own = [st for st in s.standards if st.spec_id == s.id]
+        ran, probs = examples.run(s)
+        problems += [p for p in probs if any(p.file == st.located[0] for st in own)] if s.included else probs
+        total += ran
+        click.echo(f"{f}: {len(own)} standards, {len(s.questions)} questions, {len(s.gaps)} declared gaps"
+                   f"{'' if not probs else ', ' + str(len(probs)) + ' example fault(s)'}")
+    _report_problems(dict.fromkeys(problems))
+    if problems:
+        _err(f"{len(set(problems))} problem(s)")
+        sys.exit(EXIT_INVALID)
+    click.echo(f"ok: {len(files)} spec(s), {total} examples run")
+
+
+# --------------------------------------------------------------------------------------------
+# template
+
+
+@main.command()
+@click.argument("spec_id")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
+@click.option("--setting", help="Shorthand for --set setting=VALUE (asthma-cyp: gp_practice, school, ...).")
+@click.option("--set", "preset", multiple=True, metavar="QUESTION=VALUE",
+              help="Pre-answer a question; questions that then do not apply are left out.")
+def template(spec_id: str, output: Optional[str], setting: Optional[str], preset: tuple[str, ...]) -> None:
+    """Write a commented self-assessment skeleton for SPEC_ID."""
+    from . import spec as spec_mod
+    from .template import render_template
+
+    s = spec_mod.load(spec_id)
+    given: dict[str, str] = {}
+    for item in preset:
+        if "=" not in item:
+            raise click.BadParameter(f"{item!r} is not QUESTION=VALUE", param_hint="--set")
+        k, v = item.split("=", 1)
+        given[k.strip()] = v.strip()
+    if setting:
+        given["setting"] = setting
+    try:
+        text = render_template(s, given)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    if output:
+        from .atomic import write_text
+
+        write_text(output, text)
+        _err(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+# --------------------------------------------------------------------------------------------
+# validate / assess
+
+
+def _expand(files: tuple[str, ...]) -> list[Path]:
+    out = []
+    for f in files:
+        p = Path(f)
+        out += sorted(x for x in p.glob("*.yaml") if x.is_file()) if p.is_dir() else [p]
+    return out
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True)
+def validate(files: tuple[str, ...]) -> None:
+    """Check submissions (and derogations.yaml / tailoring.yaml) for schema and type errors."""
+    from . import derogations, submission, tailoring, yamlsafe
+
+    bad = 0
+    for path in _expand(files):
+        try:
+            if path.name == "derogations.yaml":
+                d = derogations.load(path)
+                if d.problems():
+                    raise InputError(d.problems())
+                click.echo(f"ok: {path} ({len(d.entries)} derogations)")
+            elif path.name == "tailoring.yaml":
+                t = tailoring.load(path)
+                click.echo(f"ok: {path} (parameters for {', '.join(t.values) or 'no spec'})")
+            else:
+                sub = submission.load(path)
+                missing = [q for q in sub.spec.questions if sub.answers.get(q) is None or sub.answers[q].value is None]
+                click.echo(f"ok: {path} ({sub.spec.id} {sub.spec.edition}, {len(sub.answers)} answers"
+                           f"{', ' + str(len(missing)) + ' questions not answered' if missing else ''})")
+        except InputError as exc:
+            _report_problems(exc.problems)
+            bad += 1
+    if bad:
+        sys.exit(EXIT_INVALID)
+
+
+_FAIL_ON = {"not_designated": 0, "conditions": 1}
+
+
+def _overlay_opts(f: Any) -> Any:
+    f = click.option("--tailoring", type=click.Path(), help="Network parameter values (default: tailoring.yaml beside the submission).")(f)
+    f = click.option("--derogations", type=click.Path(), help="Network derogations (default: derogations.yaml beside the submission).")(f)
+    f = click.option("--review", type=click.Path(), help="The network's verification of this submission.")(f)
+    return f
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True)
+@_overlay_opts
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+@click.option("--fail-on", type=click.Choice(["not_designated", "conditions"]),
+              help="Exit 3 if any outcome is at or below this level.")
+def assess(files: tuple[str, ...], review: Optional[str], derogations: Optional[str], tailoring: Optional[str],
+           fmt: str, fail_on: Optional[str]) -> None:
+    """Score submissions, decide their designation outcome and explain it."""
+    from . import api
+
+    paths = [p for p in _expand(files) if not api.is_settings_file(p)]
+    if review and len(paths) != 1:
+        raise click.UsageError("--review goes with exactly one submission")
+    results = []
+    bad = 0
+    for path in paths:
+        try:
+            a = api.assess_path(path, review=review, derogations=derogations, tailoring=tailoring)
+        except InputError as exc:
+            _report_problems(exc.problems)
+            bad += 1
+            continue
+        _report_problems(a.warnings)
+        results.append(a)
+    if fmt == "json":
+        data = [a.to_json() for a in results]
+        click.echo(json.dumps(data[0] if len(data) == 1 and len(paths) == 1 else data, indent=2, ensure_ascii=False))
+    elif fmt == "csv":
+        from .textout import to_csv
+
+        click.echo(to_csv(results), nl=False)
+    else:
+        from .textout import print_text
+
+        print_text(results, _console())
+    if bad:
+        sys.exit(EXIT_INVALID)
+    if fail_on and any(_RANK[a.status] <= _FAIL_ON[fail_on] for a in results):
+        sys.exit(EXIT_OUTCOME)
+
+
+_RANK = {"not_designated": 0, "designated_with_conditions": 1, "designated": 2}
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 110, soft_wrap=False, highlight=False)
+
+
+# --------------------------------------------------------------------------------------------
+# report / verify
+
+
+@main.command()
+@click.argument("file", required=False)
+@_overlay_opts
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The PDF to write.")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False), help="Also write a self-contained HTML page.")
+@click.option("--network", type=click.Path(file_okay=False), help="Write the network summary for every submission in DIR.")
+@click.option("--created", help="Pin the PDF creation date (ISO 8601) for reproducible bytes.")
+def report(file: Optional[str], review: Optional[str], derogations: Optional[str], tailoring: Optional[str],
+           output: str, html_out: Optional[str], network: Optional[str], created: Optional[str]) -> None:
+    """Render the designation report for FILE (or a network summary with --network DIR)."""
+    from . import api
+
+    when = _parse_created(created)
+    if bool(file) == bool(network):
+        raise click.UsageError("give either a submission FILE or --network DIR")
+    from . import report as report_mod
+
+    if network:
+        results, bad = [], 0
+        for path in _expand((network,)):
+            if api.is_settings_file(path):
+                continue
+            try:
+                results.append(api.assess_path(path, derogations=derogations, tailoring=tailoring).to_json())
+            except InputError as exc:
+                _report_problems(exc.problems)
+                bad += 1
+        if not results:
+            _err(f"{network}: no valid submissions to summarise")
+            sys.exit(EXIT_INVALID)
+        report_mod.write_network_pdf(results, output, created=when)
+        csv_path = Path(output).with_suffix(".csv")
+        from .atomic import write_text
+
+        write_text(csv_path, report_mod.network_matrix_csv(results))
+        _err(f"wrote {output} and {csv_path} ({len(results)} sites)")
+        if bad:
+            sys.exit(EXIT_INVALID)
+        return
+    a = api.assess_path(file, review=review, derogations=derogations, tailoring=tailoring)  # type: ignore[arg-type]
+    _report_problems(a.warnings)
+    report_mod.write_report(a, output, html=html_out, created=when)
+    _err(f"wrote {output}" + (f" and {html_out}" if html_out else "") + f": {a.decision.label}")
+
+
+def _parse_created(created: Optional[str]) -> Optional[dt.datetime]:
+    if not created:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(created)
+    except ValueError:
+        raise click.BadParameter(f"{created!r} is not an ISO 8601 date or date-time", param_hint="--created") from None
+    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+
+
+@main.command()
+@click.argument("pdf", type=click.Path(dir_okay=False))
+def verify(pdf: str) -> None:
+    """Re-score the inputs embedded in a report and confirm its outcome (exit 1 if it differs)."""
+    from .report.verify import verify_pdf
+
+    ok, differences = verify_pdf(pdf)
+    if ok:
+        click.echo(f"ok: {pdf}: the embedded inputs give the recorded outcome")
+        return
+    for d in differences:
+        _err(f"{pdf}: {d}")
+    sys.exit(EXIT_INVALID)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,140 @@
+"""The engine: one status per standard, with its reason, reported value and required value.
+
+Result vocabulary (never overloaded):
+
+``met``            the standard's ``met_when`` holds
+``partially_met``  ``met_when`` fails but ``partially_met_when`` holds
+``not_met``        neither holds
+``not_applicable`` its ``applies_when`` is false, or an audit measure it needs has no eligible
+                   cases (a zero denominator)
+``not_answered``   a question it needs has no answer (counts as not met for gating)
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
+
+from .rules import Context, format_value
+from .spec import Spec, Standard
+
+STATUSES = ("met", "partially_met", "not_met", "not_applicable", "not_answered")
+STATUS_TEXT = {
+    "met": "met", "partially_met": "partially met", "not_met": "not met",
+    "not_applicable": "not applicable", "not_answered": "not answered",
+}
+CREDIT = {"met": 1.0, "partially_met": 0.5, "not_met": 0.0, "not_answered": 0.0}
+
+
+@dataclass
+class StandardResult:
+    standard: Standard
+    status: str
+    reason: str
+    reported: dict[str, str]
+    required: str
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.standard.id
+
+    @property
+    def is_gap(self) -> bool:
+        return self.standard.category != "developmental" and self.status in ("not_met", "partially_met", "not_answered")
+
+
+def evaluate(spec: Spec, answers: Mapping[str, Any], params: Mapping[str, Any]) -> list[StandardResult]:
+    """Evaluate every standard of ``spec`` against answer values (question id -> value)."""
+    ctx = Context(answers, params)
+    return [evaluate_standard(st, spec, ctx) for st in spec.standards]
+
+
+def evaluate_standard(st: Standard, spec: Spec, ctx: Context) -> StandardResult:
+    required = st.met.describe(ctx.params)  # type: ignore[union-attr]
+    reported = {}
+    for qid in sorted(st.questions_used):
+        q = spec.questions[qid]
+        v = ctx.answers.get(qid)
+        reported[q.label] = v.describe() if q.type == "proportion" and v is not None else format_value(v, q.type, q.unit)
+
+    def result(status: str, reason: str) -> StandardResult:
+        return StandardResult(st, status, reason, reported, required)
+
+    if st.applies is not None:
+        applies = st.applies.evaluate(ctx)
+        if applies is False:
+            return result("not_applicable", f"does not apply: it applies only when {st.applies.describe(ctx.params)}")
+        if applies is None:
+            return result("not_answered", "cannot tell whether it applies: " + "; ".join(st.applies.failures(ctx)))
+    for qid in st.met.questions():  # type: ignore[union-attr]
+        if spec.questions[qid].type == "proportion":
+            v = ctx.answers.get(qid)
+            if v is not None and v.denominator == 0:
+                return result("not_applicable", f"no eligible cases: {spec.questions[qid].label} has a denominator of 0")
+    met = st.met.evaluate(ctx)  # type: ignore[union-attr]
+    if met is True:
+        return result("met", f"meets the requirement: {required}")
+    if met is None:
+        return result("not_answered", "; ".join(st.met.failures(ctx)))  # type: ignore[union-attr]
+    failures = "; ".join(st.met.failures(ctx))  # type: ignore[union-attr]
+    if st.partial is not None and st.partial.evaluate(ctx) is True:
+        return result("partially_met", f"partly meets it ({st.partial.describe(ctx.params)}); {failures}")
+    return result("not_met", failures)
+
+
+def score(results: list[StandardResult], credit_derogated: bool = False,
+          derogated: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Weighted compliance (%) overall (core + expected), by category and by domain.
+
+    ``not_applicable`` is excluded; partially met earns half; with ``credit_derogated`` a
+    standard under a live derogation counts as met (the score after adjustments).
+    """
+    sums: dict[tuple[str, str], list[float]] = {}
+
+    def add(key: tuple[str, str], st: StandardResult) -> None:
+        got = 1.0 if credit_derogated and st.id in derogated else CREDIT[st.status]
+        acc = sums.setdefault(key, [0.0, 0.0])
+        acc[0] += got * st.standard.weight
+        acc[1] += st.standard.weight
+
+    for r in results:
+        if r.status == "not_applicable":
+            continue
+        add(("category", r.standard.category), r)
+        add(("domain", r.standard.domain), r)
+        if r.standard.category != "developmental":
+            add(("overall", ""), r)
+
+    def pct(key: tuple[str, str]) -> Optional[float]:
+        acc = sums.get(key)
+        return None if not acc or acc[1] == 0 else round(100.0 * acc[0] / acc[1], 1)
+
+    return {
+        "overall": pct(("overall", "")),
+        "by_category": {c: pct(("category", c)) for c in ("core", "expected", "developmental")},
+        "by_domain": {d: pct(("domain", d)) for d in sorted({r.standard.domain for r in results})
+                      if pct(("domain", d)) is not None},
+    }
+
+
+def evidence_flags(results: list[StandardResult], answers: Mapping[str, Any], assessed_on: dt.date,
+                   max_age_months: int) -> None:
+    """Flag standards whose expected evidence is missing or older than the policy allows."""
+    cutoff = _add_months(assessed_on, -max_age_months)
+    for r in results:
+        if not r.standard.evidence or r.status == "not_applicable":
+            continue
+        items = [e for q in r.standard.questions_used if (a := answers.get(q)) is not None for e in a.evidence]
+        if not items:
+            r.flags.append("evidence_missing")
+        elif all(e.date is not None and e.date < cutoff for e in items):
+            r.flags.append("evidence_stale")
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    import calendar
+
+    m = day.month - 1 + months
+    y, m = day.year + m // 12, m % 12 + 1
+    return dt.date(y, m, min(day.day, calendar.monthrange(y, m)[1]))

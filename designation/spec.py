@@ -1,0 +1,447 @@
+"""Specifications: the YAML rule files in ``specs/``, their schema, loading and static checks.
+
+A spec loads in three steps: safe YAML (``yamlsafe``), structure (the pydantic models below,
+unknown keys rejected with a suggestion), then meaning (references, types, includes, examples'
+shape), with every fault reported as ``file:line:col: message`` naming the standard.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from . import yamlsafe
+from .errors import InputError, Problem
+from .rules import NUMERIC, Compiler, Condition, suggest
+
+QuestionType = Literal["boolean", "integer", "number", "percentage", "hours_per_day", "minutes",
+                       "choice", "date", "text", "proportion"]
+Category = Literal["core", "expected", "developmental"]
+Confidence = Literal["verified", "indirect", "predecessor", "national", "local", "unverified"]
+DOMAINS = ("access", "staffing", "senior review", "diagnostics", "pathways", "mental health",
+           "children and young people", "information", "governance", "environment")
+Domain = Literal[DOMAINS]  # type: ignore[valid-type]
+CONFIDENCE_TEXT = {
+    "verified": "read in the source",
+    "indirect": "reported by a third party; the source's wording was not seen",
+    "predecessor": "from an earlier London standard this one replaced",
+    "national": "a national standard, used where the London text is unknown",
+    "local": "a locally set default; no published London figure",
+    "unverified": "not confirmed in any source read; check before relying on it",
+}
+TYPE_BOUNDS = {"percentage": (0, 100), "proportion": (0, 100), "hours_per_day": (0, 24), "minutes": (0, None)}
+ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
+SPEC_ID_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False, arbitrary_types_allowed=True)
+
+
+class Source(_Model):
+    id: str
+    title: str
+    publisher: Optional[str] = None
+    date: Optional[str] = None
+    url: Optional[str] = None
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_text(cls, v: Any) -> Any:
+        return v.isoformat() if isinstance(v, dt.date) else v
+
+
+class Gap(_Model):
+    id: str
+    title: str
+    detail: str
+    source: Optional[str] = None
+
+
+class Parameter(_Model):
+    type: Literal["integer", "number", "percentage", "hours_per_day", "minutes"]
+    default: float
+    min: Optional[float] = None
+    max: Optional[float] = None
+    description: str
+    confidence: Confidence
+    source: Optional[str] = None
+
+    def bounds(self) -> tuple[Optional[float], Optional[float]]:
+        lo, hi = TYPE_BOUNDS.get(self.type, (None, None))
+        return (self.min if self.min is not None else lo, self.max if self.max is not None else hi)
+
+
+class Question(_Model):
+    id: str = ""
+    type: QuestionType
+    label: str
+    prompt: str
+    help: Optional[str] = None
+    unit: Optional[str] = None
+    min: Optional[float] = None
+    max: Optional[float] = None
+    choices: Optional[list[str]] = None
+    applies_when: Optional[dict[str, Any]] = None
+    applies: Optional[Condition] = Field(default=None, exclude=True)
+
+    def bounds(self) -> tuple[Optional[float], Optional[float]]:
+        lo, hi = TYPE_BOUNDS.get(self.type, (None, None))
+        return (self.min if self.min is not None else lo, self.max if self.max is not None else hi)
+
+
+class SourceRef(_Model):
+    document: str
+    section: Optional[str] = None
+    url: Optional[str] = None
+
+
+class Examples(_Model):
+    meets: list[dict[str, Any]] = Field(min_length=1)
+    fails: list[dict[str, Any]] = Field(min_length=1)
+    partial: list[dict[str, Any]] = []
+    not_applicable: list[dict[str, Any]] = []
+
+
+class Standard(_Model):
+    id: str
+    title: str
+    domain: Domain
+    requirement: str
+    rationale: Optional[str] = None
+    category: Category
+    weight: float = Field(default=1, gt=0)
+    applies_when: Optional[dict[str, Any]] = None
+    met_when: dict[str, Any]
+    partially_met_when: Optional[dict[str, Any]] = None
+    evidence: list[str] = []
+    source: SourceRef
+    confidence: Confidence
+    confidence_note: Optional[str] = None
+    examples: Examples
+    # compiled, filled in by the loader
+    spec_id: str = Field(default="", exclude=True)
+    located: tuple = Field(default=("", None, None), exclude=True)   # (file, line, col) of the standard
+    applies: Optional[Condition] = Field(default=None, exclude=True)
+    met: Optional[Condition] = Field(default=None, exclude=True)
+    partial: Optional[Condition] = Field(default=None, exclude=True)
+    questions_used: frozenset[str] = Field(default=frozenset(), exclude=True)
+
+
+class Limiter(_Model):
+    id: str
+    description: str
+    when: dict[str, Any]
+    condition: Optional[Condition] = Field(default=None, exclude=True)
+
+
+class Labels(_Model):
+    designated: str = "Designated"
+    designated_with_conditions: str = "Designated with conditions"
+    not_designated: str = "Not designated"
+
+
+class Policy(_Model):
+    action_plan_window_months: int = Field(default=6, ge=0, le=60)
+    threshold: float = Field(default=100, ge=0, le=100)
+    evidence_max_age_months: int = Field(default=12, ge=1, le=120)
+    limiters: list[Limiter] = []
+    labels: Labels = Labels()
+
+
+class Ladder(_Model):
+    name: str
+    level: str
+    rank: int
+    falls_back_to: Optional[str] = None
+
+
+class SpecFile(_Model):
+    id: str
+    title: str
+    edition: str
+    publisher: str
+    summary: Optional[str] = None
+    designates: bool = True
+    ladder: Optional[Ladder] = None
+    includes: list[str] = []
+    sources: list[Source] = []
+    gaps: list[Gap] = []
+    parameters: dict[str, Parameter] = {}
+    questions: dict[str, Question] = {}
+    standards: list[Standard] = []
+    policy: Policy = Policy()
+
+    @field_validator("edition", mode="before")
+    @classmethod
+    def _edition_text(cls, v: Any) -> Any:
+        return str(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v
+
+
+class Spec:
+    """A loaded, checked specification with its includes merged in."""
+
+    def __init__(self, file: SpecFile, path: Path, sha256: str):
+        self.file = file
+        self.path = path
+        self.id = file.id
+        self.title = file.title
+        self.edition = file.edition
+        self.sha256 = sha256
+        self.questions: dict[str, Question] = {}
+        self.parameters: dict[str, Parameter] = {}
+        self.standards: list[Standard] = []
+        self.sources: dict[str, Source] = {}
+        self.gaps: list[Gap] = []
+        self.included: list[Spec] = []
+        self.docs: dict[str, tuple[yamlsafe.Document, tuple]] = {}  # standard id -> (its file, path)
+
+    @property
+    def policy(self) -> Policy:
+        return self.file.policy
+
+    @property
+    def ladder(self) -> Optional[Ladder]:
+        return self.file.ladder
+
+    def standard(self, sid: str) -> Optional[Standard]:
+        return self._by_id.get(sid)
+
+    def index(self) -> None:
+        self._by_id = {s.id: s for s in self.standards}
+
+    def defaults(self) -> dict[str, float]:
+        return {k: p.default for k, p in self.parameters.items()}
+
+    def __repr__(self) -> str:
+        return f"<Spec {self.id} {self.edition}: {len(self.standards)} standards>"
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding specs
+
+
+def spec_dirs() -> list[Path]:
+    """Where specs are found: $DESIGNATION_SPECS (os.pathsep-separated), the wheel's bundled
+    copy, then the checkout's ``specs/`` beside the package."""
+    dirs: list[Path] = []
+    env = os.environ.get("DESIGNATION_SPECS")
+    if env:
+        dirs += [Path(p) for p in env.split(os.pathsep) if p]
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_specs", here.parent / "specs"):
+        if candidate.is_dir():
+            dirs.append(candidate)
+    return dirs
+
+
+def available() -> dict[str, Path]:
+    """Spec id -> file, first directory wins."""
+    found: dict[str, Path] = {}
+    for d in spec_dirs():
+        for p in sorted(d.glob("*.yaml")):
+            found.setdefault(p.stem, p)
+    return found
+
+
+def load(spec_id: str) -> Spec:
+    """Load a spec by id (cached: specs are immutable once loaded)."""
+    paths = available()
+    if spec_id not in paths:
+        hint = suggest(spec_id, paths)
+        raise InputError.at("<spec>", f"unknown spec {spec_id!r}" + (f"; did you mean {hint!r}?" if hint
+                            else f"; available: {', '.join(sorted(paths))}"))
+    return load_path(paths[spec_id])
+
+
+def load_path(path: str | os.PathLike) -> Spec:
+    p = Path(path).resolve()
+    st = p.stat() if p.exists() else None
+    return _load_cached(str(p), st.st_mtime_ns if st else 0, st.st_size if st else 0)
+
+
+@lru_cache(maxsize=64)
+def _load_cached(path: str, _mtime: int, _size: int) -> Spec:
+    return _Loader().load(Path(path), ())
+
+
+class _Loader:
+    def __init__(self) -> None:
+        self.docs: dict[str, tuple[yamlsafe.Document, tuple]] = {}
+
+    def load(self, path: Path, chain: tuple[str, ...]) -> Spec:
+        doc = yamlsafe.load_file(path)
+        name = str(path)
+        if not isinstance(doc.data, dict):
+            raise doc.error((), "a spec must be a YAML mapping with id, title, edition, questions, standards")
+        try:
+            sf = SpecFile.model_validate(doc.data)
+        except ValidationError as exc:
+            raise InputError(pydantic_problems(exc, doc, SpecFile)) from None
+        problems: list[Problem] = []
+        if not SPEC_ID_RE.match(sf.id):
+            problems.append(doc.problem(("id",), f"spec id {sf.id!r} must be lower-case kebab-case"))
+        if sf.id in chain:
+            raise doc.error(("includes",), f"include cycle: {' -> '.join(chain + (sf.id,))}")
+        spec = Spec(sf, path, "")
+        hashes = [doc.sha256]
+        # includes first, so that own questions and standards can refer to theirs
+        for i, inc in enumerate(sf.includes):
+            try:
+                sub_path = available().get(inc) or path.parent / f"{inc}.yaml"
+                if not sub_path.exists():
+                    raise doc.error(("includes", i), f"included spec {inc!r} not found")
+                sub = self.load(sub_path.resolve(), chain + (sf.id,))
+            except InputError as exc:
+                problems += exc.problems
+                continue
+            spec.included.append(sub)
+            hashes.append(sub.sha256)
+            for qid, q in sub.questions.items():
+                spec.questions.setdefault(qid, q)
+            spec.parameters.update(sub.parameters)
+            spec.standards += sub.standards
+            spec.sources.update(sub.sources)
+            spec.gaps += sub.gaps
+        if problems:
+            raise InputError(problems)
+        spec.sha256 = hashlib.sha256("".join(hashes).encode()).hexdigest()
+        own_sources = {s.id: s for s in sf.sources}
+        spec.sources.update(own_sources)
+        for qid, q in sf.questions.items():
+            q.id = qid
+            if qid in spec.questions:
+                problems.append(doc.problem(("questions", qid), f"question {qid!r} is already defined by an included spec", key=True))
+            spec.questions[qid] = q
+        for pid, p in sf.parameters.items():
+            lo, hi = p.bounds()
+            if (lo is not None and p.default < lo) or (hi is not None and p.default > hi):
+                problems.append(doc.problem(("parameters", pid, "default"),
+                                            f"parameter {pid!r}: default {p.default} is outside its bounds ({lo} to {hi})"))
+            spec.parameters[pid] = p
+        compiler = Compiler(name, spec.questions, spec.parameters, doc.where)
+        for qid, q in sf.questions.items():
+            self._check_question(q, doc, compiler, problems)
+        seen = {s.id for s in spec.standards}
+        for i, st in enumerate(sf.standards):
+            self._check_standard(st, i, sf, spec, doc, compiler, seen, problems)
+            spec.standards.append(st)
+        for i, lim in enumerate(sf.policy.limiters):
+            lim.condition = compiler.compile(lim.when, ("policy", "limiters", i, "when"), f"limiter {lim.id}")
+        for i, gap in enumerate(sf.gaps):
+            if gap.source and gap.source not in spec.sources:
+                problems.append(doc.problem(("gaps", i, "source"), f"gap {gap.id}: unknown source {gap.source!r}"))
+        spec.gaps += sf.gaps
+        if sf.ladder and sf.ladder.falls_back_to and sf.ladder.falls_back_to not in sf.includes:
+            problems.append(doc.problem(("ladder", "falls_back_to"),
+                                        f"ladder falls back to {sf.ladder.falls_back_to!r}, which this spec does not include"))
+        problems += compiler.problems
+        if problems:
+            raise InputError(problems)
+        spec.index()
+        spec.docs = dict(self.docs)
+        return spec
+
+    def _check_question(self, q: Question, doc: yamlsafe.Document, compiler: Compiler, problems: list[Problem]) -> None:
+        path = ("questions", q.id)
+        if q.type == "choice" and not q.choices:
+            problems.append(doc.problem(path, f"question {q.id!r}: a choice question needs 'choices'"))
+        if q.type != "choice" and q.choices:
+            problems.append(doc.problem(path + ("choices",), f"question {q.id!r}: only choice questions take 'choices'"))
+        if (q.min is not None or q.max is not None) and q.type not in NUMERIC - {"proportion"}:
+            problems.append(doc.problem(path, f"question {q.id!r}: only numeric questions take min/max"))
+        lo, hi = q.bounds()
+        if lo is not None and hi is not None and lo > hi:
+            problems.append(doc.problem(path, f"question {q.id!r}: min {lo} is above max {hi}"))
+        if q.applies_when is not None:
+            q.applies = compiler.compile(q.applies_when, path + ("applies_when",), f"question {q.id}")
+
+    def _check_standard(self, st: Standard, i: int, sf: SpecFile, spec: Spec, doc: yamlsafe.Document,
+                        compiler: Compiler, seen: set[str], problems: list[Problem]) -> None:
+        path = ("standards", i)
+        owner = f"standard {st.id}"
+        st.spec_id = sf.id
+        st.located = (doc.file, *doc.where(path))
+        self.docs[st.id] = (doc, path)
+        if not ID_RE.match(st.id):
+            problems.append(doc.problem(path + ("id",), f"{owner}: id must look like EC-02 (capitals, digits, hyphens)"))
+        if st.id in seen:
+            problems.append(doc.problem(path + ("id",), f"{owner}: duplicate standard id"))
+        seen.add(st.id)
+        if st.source.document not in spec.sources:
+            hint = suggest(st.source.document, spec.sources)
+            problems.append(doc.problem(path + ("source", "document"), f"{owner}: unknown source document "
+                                        f"{st.source.document!r}" + (f"; did you mean {hint!r}?" if hint else "")))
+        st.met = compiler.compile(st.met_when, path + ("met_when",), owner)
+        if st.applies_when is not None:
+            st.applies = compiler.compile(st.applies_when, path + ("applies_when",), owner)
+        if st.partially_met_when is not None:
+            st.partial = compiler.compile(st.partially_met_when, path + ("partially_met_when",), owner)
+        used: set[str] = set()
+        for c in (st.met, st.applies, st.partial):
+            if c is not None:
+                used |= c.questions()
+        st.questions_used = frozenset(used)
+        for kind in ("meets", "fails", "partial", "not_applicable"):
+            for j, ex in enumerate(getattr(st.examples, kind)):
+                for qid in ex:
+                    if qid not in spec.questions:
+                        hint = suggest(str(qid), spec.questions)
+                        problems.append(doc.problem(path + ("examples", kind, j, qid),
+                                                    f"{owner}: example uses unknown question {qid!r}"
+                                                    + (f"; did you mean {hint!r}?" if hint else ""), key=True))
+
+
+def pydantic_problems(exc: ValidationError, doc: yamlsafe.Document, root: type[BaseModel]) -> list[Problem]:
+    """Turn pydantic's errors into located, readable problems (with "did you mean" for keys)."""
+    out: list[Problem] = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        # pydantic puts tagged-union/dict markers in loc; keep only real path parts
+        loc = tuple(x for x in loc if not (isinstance(x, str) and x.startswith("function-")))
+        where = ".".join(str(x) for x in loc) or "top level"
+        if err["type"] == "extra_forbidden":
+            model = _model_at(root, loc[:-1])
+            hint = suggest(str(loc[-1]), model.model_fields) if model else None
+            msg = f"unknown key {loc[-1]!r} in {'.'.join(str(x) for x in loc[:-1]) or 'top level'}"
+            if hint:
+                msg += f"; did you mean {hint!r}?"
+            out.append(doc.problem(loc, msg, key=True))
+        elif err["type"] == "missing":
+            out.append(doc.problem(loc[:-1], f"{where}: required key is missing"))
+        elif err["type"] == "literal_error":
+            allowed = err.get("ctx", {}).get("expected", "")
+            out.append(doc.problem(loc, f"{where}: {err['input']!r} is not allowed; expected {allowed}"))
+        else:
+            out.append(doc.problem(loc, f"{where}: {err['msg']} (got {err.get('input')!r})"))
+    return out
+
+
+def _model_at(root: type[BaseModel], loc: tuple) -> Optional[type[BaseModel]]:
+    """The pydantic model class found by following ``loc`` from ``root`` (for key hints)."""
+    import typing
+
+    model: Any = root
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        field = model.model_fields.get(part)
+        if field is None:
+            # a dict's key: stay on the dict's value type
+            continue
+        ann = field.annotation
+        for _ in range(3):
+            args = [a for a in typing.get_args(ann) if a is not type(None)]
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                break
+            ann = args[-1] if args else ann
+        model = ann
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None

@@ -1,0 +1,104 @@
+"""Self-assessment skeletons: every question with its prompt, unit and bounds, as comments."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import yaml
+
+from .rules import Context
+from .spec import Question, Spec
+
+
+def _bounds(q: Question) -> str:
+    if q.type == "boolean":
+        return "yes or no"
+    if q.type == "choice":
+        return "one of: " + ", ".join(q.choices or [])
+    if q.type == "date":
+        return "a date, e.g. 2026-10-01"
+    if q.type == "text":
+        return "text, in quotes"
+    if q.type == "proportion":
+        return "counts: {numerator: N, denominator: M}; the percentage is worked out for you"
+    lo, hi = q.bounds()
+    unit = q.unit or {"hours_per_day": "hours a day", "percentage": "%", "minutes": "minutes"}.get(q.type, "")
+    rng = "" if lo is None and hi is None else f", {_n(lo)} to {_n(hi)}"
+    return f"{'whole number' if q.type == 'integer' else 'number'}{' in ' + unit if unit else ''}{rng}"
+
+
+def _n(v: Any) -> str:
+    return "any" if v is None else (str(int(v)) if float(v).is_integer() else str(v))
+
+
+def _parse_preset(q: Question, text: str) -> Any:
+    value = yaml.safe_load(text) if q.type != "text" else text
+    if q.type == "choice" and value not in (q.choices or []):
+        raise ValueError(f"{text!r} is not a choice of {q.id!r} ({', '.join(q.choices or [])})")
+    return value
+
+
+def render_template(spec: Spec, given: dict[str, str]) -> str:
+    """The skeleton; ``given`` pre-answers questions and drops those that then do not apply."""
+    preset: dict[str, Any] = {}
+    for qid, text in given.items():
+        if qid not in spec.questions:
+            raise ValueError(f"spec {spec.id!r} has no question {qid!r}")
+        preset[qid] = _parse_preset(spec.questions[qid], text)
+    ctx = Context(preset, spec.defaults())
+    used_by: dict[str, list[str]] = {}
+    for st in spec.standards:
+        applies = st.applies.evaluate(ctx) if st.applies is not None else True
+        if applies is False:
+            continue
+        for q in sorted(st.questions_used):
+            used_by.setdefault(q, []).append(st.id)
+    lines = [
+        f"# Self-assessment: {spec.title} ({spec.id}, edition {spec.edition})",
+        "# Answer every question. Leave ~ where you cannot answer yet: the standards that need it",
+        "# are then reported as 'not answered', which counts as not met.",
+        "# An answer may also be written as {value: ..., comment: ..., evidence: [{title: ..., reference: ...,",
+        "# date: ..., owner: ...}]}. Check the file with: designation validate FILE",
+        "format: 1",
+        f"spec: {spec.id}",
+        f'edition: "{spec.edition}"',
+        "site:",
+        '  name: "REPLACE: site name"',
+        '  code: "REPLACE: ODS code"',
+        '  organisation: "REPLACE: organisation"',
+        '  network: "REPLACE: UEC network or ICB"',
+    ]
+    if spec.ladder:
+        lines.append(f"claimed: {spec.ladder.level}")
+    lines += [f"assessed_on: {dt.date.today().isoformat()}", "answers:"]
+    for qid, q in spec.questions.items():
+        if q.applies is not None and q.applies.evaluate(ctx) is False:
+            continue
+        if qid not in preset and qid not in used_by and q.applies is None and not any(
+                qid in (s.applies.questions() if s.applies else ()) for s in spec.standards):
+            continue
+        lines.append("")
+        for chunk in _wrap(q.prompt):
+            lines.append(f"  # {chunk}")
+        if q.help:
+            for chunk in _wrap(q.help):
+                lines.append(f"  #   {chunk}")
+        users = ", ".join(used_by.get(qid, [])) or "deciding which standards apply"
+        lines.append(f"  #   Answer: {_bounds(q)}. Used by: {users}")
+        value = preset.get(qid)
+        if value is None:
+            shown = "~"
+        elif isinstance(value, bool):
+            shown = "true" if value else "false"
+        else:
+            shown = yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
+        lines.append(f"  {qid}: {shown}")
+    lines += ["", "# Action plans for standards not yet met: standard id -> action, owner, due date",
+              "action_plans: {}", ""]
+    return "\n".join(lines)
+
+
+def _wrap(text: str) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(" ".join(text.split()), 92) or [""]
