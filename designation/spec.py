@@ -334,6 +334,10 @@ class _Loader:
             spec.standards.append(st)
         for i, lim in enumerate(sf.policy.limiters):
             lim.condition = compiler.compile(lim.when, ("policy", "limiters", i, "when"), f"limiter {lim.id}")
+        # limiters are inherited: an ECSS that takes no ambulances fails as an EC would
+        own_ids = {lim.id for lim in sf.policy.limiters}
+        inherited = [lim for sub in spec.included for lim in sub.policy.limiters if lim.id not in own_ids]
+        sf.policy.limiters = list({lim.id: lim for lim in inherited}.values()) + sf.policy.limiters
         for i, gap in enumerate(sf.gaps):
             if gap.source and gap.source not in spec.sources:
                 problems.append(doc.problem(("gaps", i, "source"), f"gap {gap.id}: unknown source {gap.source!r}"))

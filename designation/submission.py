@@ -270,7 +270,10 @@ def check_value(q: Question, raw: Any, path: tuple, doc: yamlsafe.Document, prob
         lo, hi = q.bounds()
         if (lo is not None and raw < lo) or (hi is not None and raw > hi):
             unit = q.unit or {"percentage": "%", "hours_per_day": "hours a day"}.get(t, "")
-            return bad(f"{raw} is out of bounds: must be between {_num(lo)} and {_num(hi)}{' ' + unit if unit and unit != '%' else unit}")
+            unit = f" {unit}" if unit and unit != "%" else unit
+            rng = (f"at least {_num(lo)}{unit}" if hi is None else f"at most {_num(hi)}{unit}" if lo is None
+                   else f"between {_num(lo)} and {_num(hi)}{unit}")
+            return bad(f"{raw} is out of bounds: must be {rng}")
         return raw
     if t == "choice":
         if not isinstance(raw, str) or raw not in (q.choices or []):

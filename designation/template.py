@@ -53,6 +53,9 @@ def render_template(spec: Spec, given: dict[str, str]) -> str:
             continue
         for q in sorted(st.questions_used):
             used_by.setdefault(q, []).append(st.id)
+    for lim in spec.policy.limiters:
+        for q in sorted(lim.condition.questions()):  # type: ignore[union-attr]
+            used_by.setdefault(q, []).append(f"limiter {lim.id}")
     lines = [
         f"# Self-assessment: {spec.title} ({spec.id}, edition {spec.edition})",
         "# Answer every question. Leave ~ where you cannot answer yet: the standards that need it",

@@ -1,0 +1,114 @@
+"""Every kind of bad input gets one clear, located error line, exit 1, and no traceback.
+
+Each case runs through the CLI in-process (``validate``) and checks the input is unchanged.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from designation import yamlsafe
+from designation.cli import main
+from designation.errors import InputError
+
+from .conftest import submission, write_yaml
+
+HEADER = 'format: 1\nspec: mini-top\nedition: "2026-01"\nsite: {name: X, code: X1}\nassessed_on: 2026-10-01\n'
+
+CASES = {
+    "empty": ("", "file is empty"),
+    "top-level list": ("- a\n- b\n", "must be a YAML mapping"),
+    "scalar": ("just text\n", "must be a YAML mapping"),
+    "syntax error": ("a: [1, 2\nb: 3\n", ":2:2: YAML syntax error: did not find expected"),
+    "duplicate key deep": (HEADER + "answers:\n  consultant_hours: 16\n  consultant_hours: 12\n",
+                           ":8:3: duplicate key 'consultant_hours' (first defined on line 7)"),
+    "duplicate top key": ("spec: a\nspec: b\n", ":2:1: duplicate key 'spec'"),
+    "python tag": ("a: !!python/object/apply:os.system ['echo hi']\n", ":1:4: tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed"),
+    "custom tag": ("a: !include other.yaml\n", "tag '!include' is not allowed"),
+    "alias bomb": ("a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+                   "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"
+                   "f: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]\n", "alias bomb"),
+    "deep nesting": ("a: " + "[" * 200 + "]" * 200 + "\n", "nested more than 50 levels"),
+    "deep block nesting": ("- " * 5000 + "x\n", "nested more than 50 levels"),
+    "wrong type for hours": (HEADER + "answers:\n  consultant_hours: sixteen\n", ":7:21: consultant_hours: expected a number"),
+    "yes where a number is due": (HEADER + "answers:\n  consultant_hours: yes\n", "got yes (YAML reads yes/no as true/false)"),
+    "no where text is due": (HEADER + "answers:\n  lead_name: no\n", ":7:14: lead_name: expected text, got no"),
+    "25 hours a day": (HEADER + "answers:\n  consultant_hours: 25\n", "25 is out of bounds: must be between 0 and 24 hours a day"),
+    "120 percent": (None, "120.0 is out of bounds"),
+    "unknown spec": ('format: 1\nspec: uec-nope\nedition: "1"\nsite: {name: X, code: X1}\nassessed_on: 2026-10-01\n', ":2:7: unknown spec 'uec-nope'"),
+    "unknown edition": (HEADER.replace("2026-01", "2015-11"), ":3:10: spec 'mini-top' edition '2015-11' is not available"),
+    "unknown question": (HEADER + "answers:\n  consultant_hrs: 16\n", ":7:3: unknown question 'consultant_hrs'; did you mean 'consultant_hours'?"),
+    "unknown top-level key": (HEADER + "answer: {}\n", ":6:1: unknown key 'answer' in top level; did you mean 'answers'?"),
+    "unknown standard in plan": (HEADER + "action_plans:\n  MT-09: {action: a, owner: b, due: 2027-01-01}\n", "action plan for unknown standard 'MT-09'; did you mean 'MT-01'?"),
+    "plan without owner": (HEADER + "action_plans:\n  MT-01: {action: a, due: 2027-01-01}\n", "action_plans.MT-01.owner: required key is missing"),
+    "plan without date": (HEADER + "action_plans:\n  MT-01: {action: a, owner: b}\n", "action_plans.MT-01.due: required key is missing"),
+    "plan due before assessment": (HEADER + "action_plans:\n  MT-01: {action: a, owner: b, due: 2026-01-01}\n", "is due on 2026-01-01, not after the assessment date"),
+    "choice not listed": (HEADER + "answers:\n  site_type: colocated\n", "'colocated' is not one of co_located, standalone; did you mean 'co_located'?"),
+    "numerator over denominator": (HEADER + "answers:\n  reviews: {numerator: 5, denominator: 4}\n", "numerator 5 is larger than denominator 4"),
+    "claimed wrong level": (HEADER + "claimed: BASE\n", "claimed 'BASE', but spec 'mini-top' designates 'TOP'"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_bad_submission_gets_one_located_error_and_exit_1(name: str, mini_specs: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    text, expected = CASES[name]
+    f = tmp_path / "site.yaml"
+    if text is None:  # a percentage question, built from the fixture with an extra question
+        spec_dir = tmp_path / "specs"
+        spec_dir.mkdir()
+        base = (mini_specs / "mini-base.yaml").read_text()
+        base = base.replace("questions:\n", "questions:\n  pct:\n    type: percentage\n    label: p\n    prompt: p?\n", 1)
+        (spec_dir / "mini-base.yaml").write_text(base)
+        (spec_dir / "mini-top.yaml").write_text((mini_specs / "mini-top.yaml").read_text())
+        monkeypatch.setenv("DESIGNATION_SPECS", str(spec_dir))
+        text = HEADER + "answers:\n  pct: 120.0\n"
+    f.write_bytes(text.encode())
+    before = hashlib.sha256(f.read_bytes()).hexdigest()
+    result = CliRunner().invoke(main, ["validate", str(f)])
+    assert result.exit_code == 1, result.output
+    assert expected in result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert hashlib.sha256(f.read_bytes()).hexdigest() == before
+
+
+def test_invalid_utf8_and_nul_bytes_are_located(tmp_path: Path) -> None:
+    f = tmp_path / "bad.yaml"
+    f.write_bytes(b"a: 1\nb: caf\xe9\n")
+    with pytest.raises(InputError, match=r"bad.yaml:2:7: file is not valid UTF-8 \(byte 0xe9\)"):
+        yamlsafe.load_file(f)
+    f.write_bytes(b"a: 1\nb: \x00\n")
+    with pytest.raises(InputError, match=r"bad.yaml:2: file contains a NUL byte"):
+        yamlsafe.load_file(f)
+
+
+def test_size_limit_directory_and_missing_path(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"a: " + b"x" * (yamlsafe.MAX_BYTES + 10) + b"\n")
+    with pytest.raises(InputError, match="the limit is 5,242,880 bytes"):
+        yamlsafe.load_file(big)
+    with pytest.raises(InputError, match="is a directory"):
+        yamlsafe.load_file(tmp_path)
+    with pytest.raises(InputError, match="no such file"):
+        yamlsafe.load_file(tmp_path / "missing.yaml")
+    result = CliRunner().invoke(main, ["validate", str(tmp_path / "missing.yaml")])
+    assert result.exit_code == 1 and "missing.yaml: no such file" in result.output
+
+
+def test_every_problem_in_a_file_is_reported_at_once(mini_specs: Path, tmp_path: Path) -> None:
+    f = tmp_path / "two.yaml"
+    f.write_text(HEADER + "answers:\n  consultant_hours: 25\n  lead_name: no\n")
+    result = CliRunner().invoke(main, ["validate", str(f)])
+    assert result.exit_code == 1
+    assert "two.yaml:7:21:" in result.output and "two.yaml:8:14:" in result.output
+
+
+def test_valid_submission_validates(mini_specs: Path, tmp_path: Path) -> None:
+    f = write_yaml(tmp_path / "ok.yaml", submission())
+    result = CliRunner().invoke(main, ["validate", str(f)])
+    assert result.exit_code == 0, result.output
+    assert "ok:" in result.output and "mini-top 2026-01" in result.output
