@@ -1,0 +1,153 @@
+"""The CLI, in-process: commands, formats, exit codes (0 ok, 1 invalid, 2 usage, 3 outcome)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from designation.cli import main
+
+from .conftest import GOOD_ANSWERS, ROOT, submission, write_yaml
+
+CONTRACT_KEYS = {"schema", "spec", "site", "claimed", "assessed_on", "outcome", "score", "counts", "standards", "inputs"}
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.fixture
+def site(mini_specs, tmp_path) -> Path:
+    return write_yaml(tmp_path / "site.yaml", submission())
+
+
+@pytest.fixture
+def failing_site(mini_specs, tmp_path) -> Path:
+    return write_yaml(tmp_path / "failing.yaml", submission(answers={**GOOD_ANSWERS, "consultant_hours": 8}))
+
+
+def test_version_and_help():
+    assert run("--version").output.startswith("designation, version ")
+    out = run("--help").output
+    for cmd in ("specs", "template", "validate", "assess", "report", "verify"):
+        assert cmd in out
+
+
+def test_specs_lists_and_shows(mini_specs):
+    out = run("specs").output
+    assert "mini-top" in out and "2026-01" in out
+    shown = run("specs", "mini-top")
+    assert shown.exit_code == 0
+    assert "MT-01" in shown.output and "GAP-TOP-1" in shown.output
+
+
+def test_specs_check_passes_and_fails(mini_specs, tmp_path):
+    ok = run("specs", "check", str(mini_specs))
+    assert ok.exit_code == 0, ok.output
+    assert "ok: 2 spec(s), 13 examples run" in ok.output
+    bad = tmp_path / "mini-base.yaml"
+    bad.write_text((mini_specs / "mini-base.yaml").read_text().replace("meets: [{consultant_hours: 16}]",
+                                                                      "meets: [{consultant_hours: 3}]"))
+    res = run("specs", "check", str(bad))
+    assert res.exit_code == 1
+    assert "standard MB-01: meets example 1 is not_met, expected met" in res.output
+
+
+def test_unknown_spec_is_invalid_input(mini_specs):
+    res = run("specs", "nope")
+    assert res.exit_code == 1 and "unknown spec 'nope'" in res.output
+
+
+def test_assess_json_matches_contract(site):
+    res = run("assess", str(site), "--format", "json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert CONTRACT_KEYS <= set(data)
+    assert data["schema"] == "designation.assessment/1"
+    assert set(data["outcome"]) >= {"status", "label", "qualifies_for", "reasons", "conditions", "to_change_outcome"}
+    assert set(data["score"]) >= {"overall", "by_category", "by_domain", "before_adjustments"}
+    assert set(data["counts"]) == {"met", "partially_met", "not_met", "not_applicable", "not_answered"}
+    for s in data["standards"]:
+        assert set(s) >= {"id", "title", "domain", "category", "status", "reason", "reported", "required", "flags",
+                          "evidence", "source", "confidence"}
+    assert set(data["inputs"]) >= {"submission_sha256", "spec_sha256", "review_sha256", "engine_version"}
+
+
+def test_assess_several_files_gives_a_list_and_text_and_csv(site, failing_site):
+    res = run("assess", str(site), str(failing_site), "--format", "json")
+    assert [d["outcome"]["status"] for d in json.loads(res.output)] == ["designated", "not_designated"]
+    text = run("assess", str(site), str(failing_site)).output
+    assert "Outcome: ✓ Designated" in text and "Outcome: ✗ Not designated" in text
+    assert "✗ not met" in text and "MB-01" in text
+    rows = list(csv.DictReader(io.StringIO(run("assess", str(failing_site), "--format", "csv").output)))
+    assert len(rows) == 5
+    assert rows[0]["standard"] == "MB-01" and rows[0]["status"] == "not_met"
+
+
+def test_fail_on_exit_codes(site, failing_site):
+    assert run("assess", str(site), "--fail-on", "not_designated").exit_code == 0
+    assert run("assess", str(site), str(failing_site), "--fail-on", "not_designated").exit_code == 3
+    assert run("assess", str(site), "--fail-on", "conditions").exit_code == 0
+
+
+def test_invalid_file_among_valid_ones_exits_1_but_reports_the_rest(site, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("spec: [\n")
+    res = run("assess", str(site), str(bad), "--format", "json")
+    assert res.exit_code == 1
+    assert "bad.yaml:2:1: YAML syntax error" in res.output
+    assert '"status": "designated"' in res.output
+
+
+def test_usage_errors_exit_2(site):
+    assert run("assess").exit_code == 2
+    assert run("assess", str(site), "--format", "xml").exit_code == 2
+    assert run("assess", str(site), "--fail-on", "sometimes").exit_code == 2
+    assert run("nonsense").exit_code == 2
+    assert run("template").exit_code == 2
+
+
+def test_template_lists_every_question_and_validates(mini_specs, tmp_path):
+    out = tmp_path / "skeleton.yaml"
+    res = run("template", "mini-top", "-o", str(out))
+    assert res.exit_code == 0, res.output
+    text = out.read_text()
+    for qid in ("consultant_hours", "accepts_ambulances", "site_type", "reviews", "specialist_services"):
+        assert f"  {qid}: ~" in text
+    assert "Answer: number in hours a day, 0 to 24. Used by: MB-01" in text
+    assert "one of: co_located, standalone" in text
+    res = run("validate", str(out))
+    assert res.exit_code == 0, res.output
+    assert "questions not answered" in res.output
+
+
+def test_template_set_drops_questions_that_do_not_apply(mini_specs):
+    text = run("template", "mini-top", "--set", "site_type=standalone").output
+    assert "site_type: standalone" in text
+    assert "reviews:" not in text   # MB-03 applies only to co-located sites
+    assert run("template", "mini-top", "--set", "site_type=moon").exit_code == 2
+
+
+def test_settings_files_are_not_taken_for_submissions(site, tmp_path):
+    (tmp_path / "derogations.yaml").write_text("derogations: []\n")
+    res = run("assess", str(tmp_path), "--format", "json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)[0]["site"]["code"] == "TST01"
+    assert run("validate", str(tmp_path)).exit_code == 0
+
+
+def test_commands_that_do_not_render_never_import_weasyprint(site):
+    code = ("import sys; from designation.cli import main; from click.testing import CliRunner;"
+            f"r = CliRunner().invoke(main, ['assess', {str(site)!r}, '--format', 'json']);"
+            "assert r.exit_code == 0, r.output;"
+            "print('weasyprint' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                         env={**__import__('os').environ})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
