@@ -8,6 +8,7 @@ The CLI is a thin shell over these functions, and the tests call them directly::
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
@@ -211,30 +212,37 @@ def _to_json(a: Assessment) -> dict[str, Any]:
     env = sub.envelope
     derogated = frozenset(k for k, c in a.covers.items() if c.kind == "derogation")
     after = engine.score(a.results, credit_derogated=True, derogated=derogated)
-    before = engine.score(a.before)
+    before = engine.score(a.before) if (derogated or a.review is not None) else after
     changes_by_q = {c.question: c for c in a.changes}
     applied = {x["standard"]: x for x in a.derogation_status if x["status"] == "applied"}
     standards = []
     for r in a.results:
         st = r.standard
+        if not st.static_json:  # the parts that never change between submissions
+            st.static_json = {"id": st.id, "title": st.title, "domain": st.domain, "category": st.category,
+                              "weight": st.weight, "requirement": st.requirement, "source": st.source.model_dump(),
+                              "confidence": st.confidence, "confidence_note": st.confidence_note, "spec": st.spec_id,
+                              "questions": sorted(st.questions_used)}
+        used = st.static_json["questions"]
         ev = []
-        for qid in sorted(st.questions_used):
+        comments = []
+        for qid in used:
             ans = sub.answers.get(qid)
             if ans:
-                ev += [{k: _iso(v) for k, v in e.model_dump().items()} for e in ans.evidence]
-        comments = [sub.answers[q].comment for q in sorted(st.questions_used) if q in sub.answers and sub.answers[q].comment]
+                ev += [{"title": e.title, "reference": e.reference, "date": _iso(e.date), "owner": e.owner}
+                       for e in ans.evidence]
+                if ans.comment:
+                    comments.append(ans.comment)
         standards.append({
-            "id": st.id, "title": st.title, "domain": st.domain, "category": st.category, "weight": st.weight,
-            "requirement": st.requirement, "status": r.status, "reason": r.reason, "reported": r.reported,
+            **st.static_json,
+            "status": r.status, "reason": r.reason, "reported": r.reported,
             "required": r.required, "flags": sorted(set(r.flags)), "evidence": ev,
             "comment": " ".join(comments) or None,
-            "source": st.source.model_dump(), "confidence": st.confidence, "confidence_note": st.confidence_note,
-            "spec": st.spec_id,
             "action_plan": a.plan_notes.get(st.id),
             "derogation": applied.get(st.id),
             "review": [{"question": c.question, "label": c.label, "self_assessed": c.self_assessed,
                         "verified": c.verified, "reason": c.reason}
-                       for q in sorted(st.questions_used) if (c := changes_by_q.get(q))],
+                       for q in used if (c := changes_by_q.get(q))],
         })
     rev = None
     if a.review is not None:
@@ -246,16 +254,18 @@ def _to_json(a: Assessment) -> dict[str, Any]:
     def sha(src: Optional[Source]) -> Optional[str]:
         return hashlib.sha256(src[1]).hexdigest() if src else None
 
+    if spec.json is None:
+        spec.json = {"id": spec.id, "edition": spec.edition, "title": spec.title, "publisher": spec.file.publisher,
+                     "summary": spec.file.summary,
+                     "sources": [s.model_dump() for s in spec.sources.values()],
+                     "gaps": [g.model_dump() for g in spec.gaps],
+                     "labels": spec.policy.labels.model_dump(),
+                     "confidence_vocabulary": CONFIDENCE_TEXT,
+                     "policy": {"threshold": spec.policy.threshold,
+                                "action_plan_window_months": spec.policy.action_plan_window_months}}
     return {
         "schema": SCHEMA,
-        "spec": {"id": spec.id, "edition": spec.edition, "title": spec.title, "publisher": spec.file.publisher,
-                 "summary": spec.file.summary,
-                 "sources": [s.model_dump() for s in spec.sources.values()],
-                 "gaps": [g.model_dump() for g in spec.gaps],
-                 "labels": spec.policy.labels.model_dump(),
-                 "confidence_vocabulary": CONFIDENCE_TEXT,
-                 "policy": {"threshold": spec.policy.threshold,
-                            "action_plan_window_months": spec.policy.action_plan_window_months}},
+        "spec": dict(spec.json),  # top level copied; the lists inside are shared and read-only
         "site": env.site.model_dump(),
         "submission_file": Path(sub.file).name,
         "claimed": env.claimed,

@@ -216,7 +216,7 @@ def validate(files: tuple[str, ...]) -> None:
                 click.echo(f"ok: {path} (parameters for {', '.join(t.values) or 'no spec'})")
             else:
                 sub = submission.load(path)
-                missing = [q for q in sub.spec.questions if sub.answers.get(q) is None or sub.answers[q].value is None]
+                missing = sub.unanswered()
                 click.echo(f"ok: {path} ({sub.spec.id} {sub.spec.edition}, {len(sub.answers)} answers"
                            f"{', ' + str(len(missing)) + ' questions not answered' if missing else ''})")
         except InputError as exc:

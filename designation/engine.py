@@ -47,15 +47,25 @@ class StandardResult:
 def evaluate(spec: Spec, answers: Mapping[str, Any], params: Mapping[str, Any]) -> list[StandardResult]:
     """Evaluate every standard of ``spec`` against answer values (question id -> value)."""
     ctx = Context(answers, params)
-    return [evaluate_standard(st, spec, ctx) for st in spec.standards]
+    key = tuple(sorted(params.items()))
+    return [evaluate_standard(st, spec, ctx, key) for st in spec.standards]
 
 
-def evaluate_standard(st: Standard, spec: Spec, ctx: Context) -> StandardResult:
-    required = st.met.describe(ctx.params)  # type: ignore[union-attr]
+def _required(st: Standard, params: Mapping[str, Any], key: tuple | None = None) -> str:
+    """The plain-English requirement; it depends only on the parameters, so it is memoised."""
+    key = key if key is not None else tuple(sorted(params.items()))
+    text = st.required_cache.get(key)
+    if text is None:
+        text = st.required_cache[key] = st.met.describe(params)  # type: ignore[union-attr]
+    return text
+
+
+def evaluate_standard(st: Standard, spec: Spec, ctx: Context, params_key: tuple | None = None) -> StandardResult:
+    required = _required(st, ctx.params, params_key)
+    answers = ctx.answers
     reported = {}
-    for qid in sorted(st.questions_used):
-        q = spec.questions[qid]
-        v = ctx.answers.get(qid)
+    for qid, q in st.reported_questions:
+        v = answers.get(qid)
         reported[q.label] = v.describe() if q.type == "proportion" and v is not None else format_value(v, q.type, q.unit)
 
     def result(status: str, reason: str) -> StandardResult:
@@ -67,11 +77,10 @@ def evaluate_standard(st: Standard, spec: Spec, ctx: Context) -> StandardResult:
             return result("not_applicable", f"does not apply: it applies only when {st.applies.describe(ctx.params)}")
         if applies is None:
             return result("not_answered", "cannot tell whether it applies: " + "; ".join(st.applies.failures(ctx)))
-    for qid in st.met.questions():  # type: ignore[union-attr]
-        if spec.questions[qid].type == "proportion":
-            v = ctx.answers.get(qid)
-            if v is not None and v.denominator == 0:
-                return result("not_applicable", f"no eligible cases: {spec.questions[qid].label} has a denominator of 0")
+    for qid in st.proportions:
+        v = answers.get(qid)
+        if v is not None and v.denominator == 0:
+            return result("not_applicable", f"no eligible cases: {spec.questions[qid].label} has a denominator of 0")
     met = st.met.evaluate(ctx)  # type: ignore[union-attr]
     if met is True:
         return result("met", f"meets the requirement: {required}")
@@ -90,31 +99,37 @@ def score(results: list[StandardResult], credit_derogated: bool = False,
     ``not_applicable`` is excluded; partially met earns half; with ``credit_derogated`` a
     standard under a live derogation counts as met (the score after adjustments).
     """
-    sums: dict[tuple[str, str], list[float]] = {}
-
-    def add(key: tuple[str, str], st: StandardResult) -> None:
-        got = 1.0 if credit_derogated and st.id in derogated else CREDIT[st.status]
-        acc = sums.setdefault(key, [0.0, 0.0])
-        acc[0] += got * st.standard.weight
-        acc[1] += st.standard.weight
-
+    cat: dict[str, list[float]] = {}
+    dom: dict[str, list[float]] = {}
+    overall = [0.0, 0.0]
     for r in results:
-        if r.status == "not_applicable":
+        status = r.status
+        if status == "not_applicable":
             continue
-        add(("category", r.standard.category), r)
-        add(("domain", r.standard.domain), r)
-        if r.standard.category != "developmental":
-            add(("overall", ""), r)
+        st = r.standard
+        w = st.weight
+        got = w if credit_derogated and r.id in derogated else CREDIT[status] * w
+        acc = cat.get(st.category)
+        if acc is None:
+            acc = cat[st.category] = [0.0, 0.0]
+        acc[0] += got
+        acc[1] += w
+        acc = dom.get(st.domain)
+        if acc is None:
+            acc = dom[st.domain] = [0.0, 0.0]
+        acc[0] += got
+        acc[1] += w
+        if st.category != "developmental":
+            overall[0] += got
+            overall[1] += w
 
-    def pct(key: tuple[str, str]) -> Optional[float]:
-        acc = sums.get(key)
+    def pct(acc: Optional[list[float]]) -> Optional[float]:
         return None if not acc or acc[1] == 0 else round(100.0 * acc[0] / acc[1], 1)
 
     return {
-        "overall": pct(("overall", "")),
-        "by_category": {c: pct(("category", c)) for c in ("core", "expected", "developmental")},
-        "by_domain": {d: pct(("domain", d)) for d in sorted({r.standard.domain for r in results})
-                      if pct(("domain", d)) is not None},
+        "overall": pct(overall),
+        "by_category": {c: pct(cat.get(c)) for c in ("core", "expected", "developmental")},
+        "by_domain": {d: pct(dom[d]) for d in sorted(dom) if dom[d][1]},
     }
 
 

@@ -73,7 +73,13 @@ def format_value(value: Any, qtype: str | None, unit: str | None = None) -> str:
     unit = unit if unit is not None else DEFAULT_UNITS.get(qtype or "")
     if not unit:
         return text
-    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+    if unit == "%":
+        return f"{text}{unit}"
+    if text == "1":  # "1 hour a day", "1 kit", not "1 hours a day"
+        first, _, rest = unit.partition(" ")
+        if first.endswith("s") and not first.endswith("ss") and len(first) > 2:
+            unit = first[:-1] + (" " + rest if rest else "")
+    return f"{text} {unit}"
 
 
 class Condition:

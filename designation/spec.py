@@ -132,6 +132,10 @@ class Standard(_Model):
     met: Optional[Condition] = Field(default=None, exclude=True)
     partial: Optional[Condition] = Field(default=None, exclude=True)
     questions_used: frozenset[str] = Field(default=frozenset(), exclude=True)
+    required_cache: dict = Field(default_factory=dict, exclude=True)
+    reported_questions: tuple = Field(default=(), exclude=True)   # (qid, Question) in label order
+    proportions: tuple = Field(default=(), exclude=True)          # proportion questions met_when uses
+    static_json: dict = Field(default_factory=dict, exclude=True)
 
 
 class Limiter(_Model):
@@ -200,6 +204,7 @@ class Spec:
         self.sources: dict[str, Source] = {}
         self.gaps: list[Gap] = []
         self.included: list[Spec] = []
+        self.json: Optional[dict] = None  # the spec part of every result, built once
         self.docs: dict[str, tuple[yamlsafe.Document, tuple]] = {}  # standard id -> (its file, path)
 
     @property
@@ -234,24 +239,31 @@ def spec_dirs() -> list[Path]:
     env = os.environ.get("DESIGNATION_SPECS")
     if env:
         dirs += [Path(p) for p in env.split(os.pathsep) if p]
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_specs", here.parent / "specs"):
-        if candidate.is_dir():
-            dirs.append(candidate)
-    return dirs
+    return dirs + _BUNDLED
+
+
+_HERE = Path(__file__).resolve().parent
+_BUNDLED = [d for d in (_HERE / "_specs", _HERE.parent / "specs") if d.is_dir()]
 
 
 def available() -> dict[str, Path]:
-    """Spec id -> file, first directory wins."""
+    """Spec id -> file, first directory wins (cached while the folders are unchanged)."""
+    dirs = spec_dirs()
+    key = tuple((str(d), d.stat().st_mtime_ns) for d in dirs)
+    return dict(_available(key))
+
+
+@lru_cache(maxsize=16)
+def _available(key: tuple) -> dict[str, Path]:
     found: dict[str, Path] = {}
-    for d in spec_dirs():
-        for p in sorted(d.glob("*.yaml")):
+    for d, _mtime in key:
+        for p in sorted(Path(d).glob("*.yaml")):
             found.setdefault(p.stem, p)
     return found
 
 
 def load(spec_id: str) -> Spec:
-    """Load a spec by id (cached: specs are immutable once loaded)."""
+    """Load a spec by id (cached: specs are immutable once loaded, reloaded if the file changes)."""
     paths = available()
     if spec_id not in paths:
         hint = suggest(spec_id, paths)
@@ -261,9 +273,12 @@ def load(spec_id: str) -> Spec:
 
 
 def load_path(path: str | os.PathLike) -> Spec:
-    p = Path(path).resolve()
-    st = p.stat() if p.exists() else None
-    return _load_cached(str(p), st.st_mtime_ns if st else 0, st.st_size if st else 0)
+    p = os.path.abspath(path)
+    try:
+        st = os.stat(p)
+    except OSError:
+        raise InputError.at(str(path), "no such spec file") from None
+    return _load_cached(p, st.st_mtime_ns, st.st_size)
 
 
 @lru_cache(maxsize=64)
@@ -392,6 +407,10 @@ class _Loader:
             if c is not None:
                 used |= c.questions()
         st.questions_used = frozenset(used)
+        st.reported_questions = tuple((q, spec.questions[q]) for q in sorted(used) if q in spec.questions)
+        if st.met is not None:
+            st.proportions = tuple(q for q in sorted(st.met.questions())
+                                   if q in spec.questions and spec.questions[q].type == "proportion")
         for kind in ("meets", "fails", "partial", "not_applicable"):
             for j, ex in enumerate(getattr(st.examples, kind)):
                 for qid in ex:
@@ -402,16 +421,18 @@ class _Loader:
                                                     + (f"; did you mean {hint!r}?" if hint else ""), key=True))
 
 
-def pydantic_problems(exc: ValidationError, doc: yamlsafe.Document, root: type[BaseModel]) -> list[Problem]:
-    """Turn pydantic's errors into located, readable problems (with "did you mean" for keys)."""
+def pydantic_problems(exc: ValidationError, doc: yamlsafe.Document, root: type[BaseModel],
+                      prefix: tuple = ()) -> list[Problem]:
+    """Turn pydantic's errors into located, readable problems (with "did you mean" for keys).
+    ``prefix`` is where the validated value sits in the document."""
     out: list[Problem] = []
     for err in exc.errors():
-        loc = tuple(err["loc"])
+        loc = prefix + tuple(err["loc"])
         # pydantic puts tagged-union/dict markers in loc; keep only real path parts
         loc = tuple(x for x in loc if not (isinstance(x, str) and x.startswith("function-")))
         where = ".".join(str(x) for x in loc) or "top level"
         if err["type"] == "extra_forbidden":
-            model = _model_at(root, loc[:-1])
+            model = _model_at(root, loc[len(prefix):-1])
             hint = suggest(str(loc[-1]), model.model_fields) if model else None
             msg = f"unknown key {loc[-1]!r} in {'.'.join(str(x) for x in loc[:-1]) or 'top level'}"
             if hint:

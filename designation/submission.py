@@ -133,6 +133,14 @@ class Submission:
     def assessed_on(self) -> dt.date:
         return self.envelope.assessed_on
 
+    def unanswered(self) -> list[str]:
+        """Questions that apply to this site (by their ``applies_when``) and have no answer."""
+        from .rules import Context
+
+        ctx = Context(self.values, self.spec.defaults())
+        return [qid for qid, q in self.spec.questions.items()
+                if self.values.get(qid) is None and (q.applies is None or q.applies.evaluate(ctx) is not False)]
+
 
 def load(path: str | Path, *, spec: Spec | None = None) -> Submission:
     return parse(yamlsafe.load_file(path), spec=spec)
@@ -218,9 +226,8 @@ def _answer(q: Question, raw: Any, path: tuple, doc: yamlsafe.Document, problems
             try:
                 evidence.append(Evidence.model_validate(item))
             except ValidationError as exc:
-                for p in spec_mod.pydantic_problems(exc, doc, Evidence):
-                    line, col = doc.where(path + ("evidence", i), key=False)
-                    problems.append(Problem(doc.file, f"evidence {i + 1} for {q.id!r}: {p.message}", p.line or line, p.column or col))
+                for p in spec_mod.pydantic_problems(exc, doc, Evidence, path + ("evidence", i)):
+                    problems.append(Problem(doc.file, f"evidence {i + 1} for {q.id!r}: {p.message}", p.line, p.column))
         raw = raw["value"]
         vpath = path + ("value",)
     value = check_value(q, raw, vpath, doc, problems)

@@ -24,7 +24,8 @@ def print_text(assessments: list[Any], console: Any) -> None:
         console.print(f"Specification: {j['spec']['title']} ({j['spec']['id']}, edition {j['spec']['edition']})")
         if j["claimed"]:
             q = o["qualifies_for"]
-            console.print(f"Claimed: {j['claimed']}" + (f"   Qualifies for: {q}" if q != j["claimed"] else ""))
+            console.print(f"Claimed: {j['claimed']}" + ("" if q == j["claimed"] else
+                                                         f"   Qualifies for: {q or 'no level of this ladder'}"))
         console.print(Text(f"Outcome: {OUTCOME_SYMBOL[o['status']]} {o['label']}", style=OUTCOME_STYLE[o["status"]]))
         sc = j["score"]
         before = sc["before_adjustments"]["overall"]

@@ -13,9 +13,9 @@ Python one), then builds plain Python values itself so that it can:
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import yaml
 
@@ -45,6 +45,9 @@ _SCALAR_TAGS = {
 from yaml.constructor import SafeConstructor
 
 _constructor = SafeConstructor()
+_SCALARS = {tag: getattr(_constructor, fn.__name__) for tag, fn in SafeConstructor.yaml_constructors.items()
+            if tag in _SCALAR_TAGS and tag != _STR}
+_Scalar, _Mapping, _Sequence = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
 
 Path_ = tuple  # a path into a document: keys and list indexes
 
@@ -55,9 +58,44 @@ class Document:
 
     file: str
     data: Any
-    positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)
-    key_positions: dict[tuple, tuple[int, int]] = field(default_factory=dict)
+    root: Any = None          # the composed node tree; positions are worked out from it on demand
     sha256: str = ""
+    _positions: Optional[dict] = None
+    _key_positions: Optional[dict] = None
+
+    @property
+    def positions(self) -> dict[tuple, tuple[int, int]]:
+        if self._positions is None:
+            self._index()
+        return self._positions  # type: ignore[return-value]
+
+    @property
+    def key_positions(self) -> dict[tuple, tuple[int, int]]:
+        if self._key_positions is None:
+            self._index()
+        return self._key_positions  # type: ignore[return-value]
+
+    def _index(self) -> None:
+        """Record where every value stands. Only errors need this, so it is done lazily: valid
+        files (the common case) never pay for it."""
+        pos: dict[tuple, tuple[int, int]] = {}
+        keys: dict[tuple, tuple[int, int]] = {}
+        stack = [(self.root, ())] if self.root is not None else []
+        seen = 0
+        while stack:
+            node, path = stack.pop()
+            seen += 1
+            if seen > MAX_NODES:
+                break
+            pos.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+            if isinstance(node, yaml.SequenceNode):
+                stack += [(child, path + (i,)) for i, child in enumerate(node.value)]
+            elif isinstance(node, yaml.MappingNode):
+                for k, v in node.value:
+                    key = _key_value(k)
+                    keys.setdefault(path + (key,), (k.start_mark.line + 1, k.start_mark.column + 1))
+                    stack.append((v, path + (key,)))
+        self._positions, self._key_positions = pos, keys
 
     def where(self, path: tuple, key: bool = False) -> tuple[int | None, int | None]:
         """Line and column (1-based) of the value at ``path`` (or of its key), or of its
@@ -81,19 +119,19 @@ class Document:
 
 
 def read_bytes(path: str | os.PathLike, max_bytes: int = MAX_BYTES) -> bytes:
-    """Read an input file with the checks every input gets; never follows into a directory."""
-    p = Path(path)
+    """Read an input file with the checks every input gets (size first, so a huge file is
+    never read into memory)."""
     name = str(path)
-    if not p.exists():
-        raise InputError.at(name, "no such file")
-    if p.is_dir():
-        raise InputError.at(name, "is a directory, not a YAML file")
     try:
-        size = p.stat().st_size
-        if size > max_bytes:
-            raise InputError.at(name, f"file is {size:,} bytes; the limit is {max_bytes:,} bytes")
-        with open(p, "rb") as fh:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > max_bytes:
+                raise InputError.at(name, f"file is {size:,} bytes; the limit is {max_bytes:,} bytes")
             raw = fh.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise InputError.at(name, "no such file") from None
+    except IsADirectoryError:
+        raise InputError.at(name, "is a directory, not a YAML file") from None
     except OSError as exc:
         raise InputError.at(name, f"cannot read file: {exc.strerror or exc}") from None
     if len(raw) > max_bytes:
@@ -145,10 +183,19 @@ def load_text(text: str, name: str = "<string>") -> Document:
         raise InputError.at(name, f"document is nested too deeply (limit {MAX_DEPTH})") from None
     if node is None:
         raise InputError.at(name, "file is empty; expected a YAML mapping")
-    doc = Document(name, None)
-    builder = _Builder(doc)
-    doc.data = builder.build(node, (), 0)
+    doc = Document(name, None, node)
+    doc.data = _Builder(doc).build(node, 0)
     return doc
+
+
+def _key_value(node: yaml.Node) -> Any:
+    """A mapping key as the builder reads it (plain scalars; ints stay ints)."""
+    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:int":
+        try:
+            return _constructor.construct_yaml_int(node)
+        except Exception:
+            return node.value
+    return node.value
 
 
 def _check_depth(text: str, name: str) -> None:
@@ -184,45 +231,53 @@ class _Builder:
         m = node.start_mark
         return InputError.at(self.doc.file, message, m.line + 1, m.column + 1)
 
-    def build(self, node: yaml.Node, path: tuple, depth: int) -> Any:
+    def build(self, node: yaml.Node, depth: int) -> Any:
+        # Hot path: every value of every file passes here, so it is written for speed.
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise self.fail(node, f"document expands to more than {MAX_NODES:,} values "
                                   "(an alias bomb?); refusing to read it")
-        if depth > MAX_DEPTH:
-            raise self.fail(node, f"document is nested more than {MAX_DEPTH} levels deep")
-        self.doc.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-        if isinstance(node, yaml.ScalarNode):
-            if node.tag not in _SCALAR_TAGS:
-                raise self.fail(node, f"tag {node.tag!r} is not allowed; only plain YAML values are read")
-            if node.tag == _STR:
+        cls = node.__class__
+        tag = node.tag
+        if cls is _Scalar:
+            if tag == _STR:
                 return node.value
+            construct = _SCALARS.get(tag)
+            if construct is None:
+                raise self.fail(node, f"tag {tag!r} is not allowed; only plain YAML values are read")
             try:
-                return _constructor.yaml_constructors[node.tag](_constructor, node)
+                return construct(node)
             except (ValueError, yaml.YAMLError) as exc:
                 raise self.fail(node, f"cannot read value {node.value!r}: {exc}") from None
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag != _SEQ:
-                raise self.fail(node, f"tag {node.tag!r} is not allowed; only plain YAML values are read")
-            return [self.build(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
-        if isinstance(node, yaml.MappingNode):
-            if node.tag != _MAP:
-                raise self.fail(node, f"tag {node.tag!r} is not allowed; only plain YAML values are read")
+        if depth >= MAX_DEPTH:
+            raise self.fail(node, f"document is nested more than {MAX_DEPTH} levels deep")
+        depth += 1
+        build = self.build
+        if cls is _Mapping and tag == _MAP:
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                if key_node.tag == _MERGE:
-                    raise self.fail(key_node, "merge keys ('<<') are not supported; write the keys out")
-                if not isinstance(key_node, yaml.ScalarNode):
+                if key_node.__class__ is not _Scalar:
                     raise self.fail(key_node, "mapping keys must be plain scalars")
-                key = self.build(key_node, path + ("<key>",), depth + 1)
-                if not isinstance(key, (str, int)) or isinstance(key, bool):
+                ktag = key_node.tag
+                if ktag == _STR:
                     key = key_node.value
+                elif ktag == _MERGE:
+                    raise self.fail(key_node, "merge keys ('<<') are not supported; write the keys out")
+                else:
+                    key = build(key_node, depth)
+                    if not isinstance(key, (str, int)) or isinstance(key, bool):
+                        key = key_node.value
                 if key in out:
-                    first = self.doc.key_positions.get(path + (key,), (None, None))[0]
-                    raise self.fail(key_node, f"duplicate key {key!r} (first defined on line {first})")
-                self.doc.key_positions[path + (key,)] = (key_node.start_mark.line + 1,
-                                                         key_node.start_mark.column + 1)
-                out[key] = self.build(value_node, path + (key,), depth + 1)
-            self.doc.positions.pop(path + ("<key>",), None)
+                    raise self.fail(key_node, f"duplicate key {key!r}" + self._first(node, key_node))
+                out[key] = build(value_node, depth)
             return out
-        raise self.fail(node, "unsupported YAML node")  # pragma: no cover
+        if cls is _Sequence and tag == _SEQ:
+            return [build(child, depth) for child in node.value]
+        raise self.fail(node, f"tag {tag!r} is not allowed; only plain YAML values are read")
+
+    @staticmethod
+    def _first(mapping: yaml.MappingNode, dup: yaml.Node) -> str:
+        for k, _ in mapping.value:
+            if k is not dup and k.value == dup.value:
+                return f" (first defined on line {k.start_mark.line + 1})"
+        return ""

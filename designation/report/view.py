@@ -200,6 +200,58 @@ def normalise(result: Mapping[str, Any]) -> dict[str, Any]:
     return r
 
 
+# -- reported against required -----------------------------------------------------------------
+
+def pair_values(reported: Mapping[str, Any], required: str) -> list[dict[str, Any]] | None:
+    """Each reported value beside the part of ``required`` that is about it, when that is clear.
+
+    The engine words a condition as ``<label> is at least 16 hours a day; and <label> ...``.
+    When every part names exactly one reported question, the report can say
+    "<label>: **12 hours a day** (required: at least 16 hours a day)" instead of repeating each
+    label twice. Anything less regular returns ``None`` and the report prints both in full.
+    """
+    if not reported or not required:
+        return None
+    parts = [p.strip() for p in required.split("; and ")]
+    labels = sorted(reported, key=len, reverse=True)  # longest first: labels may prefix others
+    wanted: dict[str, str] = {}
+    for part in parts:
+        for label in labels:
+            if label in wanted:
+                continue
+            if part == label:
+                wanted[label] = "yes"
+            elif part == f"it is not the case that {label}":
+                wanted[label] = "no"
+            elif part.startswith(label + " is "):
+                wanted[label] = part[len(label) + 4:]
+            else:
+                continue
+            break
+        else:
+            return None
+    if set(wanted) != set(reported):
+        return None
+    return [{"label": label, "value": value, "required": wanted[label]} for label, value in reported.items()]
+
+
+def finding(st: Mapping[str, Any]) -> str | None:
+    """What the standards table adds to reported-against-required: the engine's reason, less
+    whatever the paired values already say."""
+    reason, status = st["reason"] or "", st["status"]
+    if status == "met" or not reason:
+        return None
+    if st["pairs"] is None:
+        return reason
+    if status == "partially_met" and reason.startswith("partly meets it (") and "); " in reason:
+        return reason[: reason.index("); ") + 1]
+    if status in ("not_met", "not_answered") and all(
+            part.startswith("required: ") or part.endswith(" is not answered") or part.startswith("reported: ")
+            for part in reason.split("; ")):
+        return None
+    return reason
+
+
 # -- the site report ----------------------------------------------------------------------------
 
 @dataclass
@@ -230,7 +282,7 @@ def domain_chart(standards: list[dict[str, Any]], score: Mapping[str, Any]) -> C
     by_domain = score.get("by_domain") or {}
     before = (score.get("before_adjustments") or {}).get("by_domain") or {}
     domains = vocab.domain_order([s["domain"] for s in standards] + list(by_domain))
-    label_width, bar_width, row = 190, 300, 26
+    label_width, bar_width, row = 170, 320, 19
     bars = []
     for i, domain in enumerate(domains):
         counts = {k: 0 for k in vocab.STATUSES}
@@ -244,7 +296,7 @@ def domain_chart(standards: list[dict[str, Any]], score: Mapping[str, Any]) -> C
             before_x = round(label_width + bar_width * max(0.0, min(100.0, float(prior))) / 100, 1)
         bars.append(Bar(domain, capitalise(domain), value, prior, counts, 8 + i * row, width, before_x))
     description = "; ".join(f"{b.label}: {percent(b.score)}" for b in bars)
-    return Chart(label_width + bar_width + 150, 16 + len(bars) * row + 18, label_width, bar_width, bars,
+    return Chart(label_width + bar_width + 150, 8 + len(bars) * row + 18, label_width, bar_width, bars,
                  any(b.before_x is not None for b in bars), "Compliance by domain. " + description)
 
 
@@ -296,6 +348,8 @@ def site_view(result: Mapping[str, Any], created: dt.datetime | None = None) -> 
         st["confidence_word"] = vocab.confidence(st["confidence"])[0]
         st["category_word"] = vocab.CATEGORIES.get(st["category"], capitalise(st["category"]))
         st["is_gap"] = st["status"] in vocab.GAP_STATUSES
+        st["pairs"] = pair_values(st["reported"], st["required"])
+        st["finding"] = finding(st)
     gaps = sorted((s for s in standards if s["is_gap"]),
                   key=lambda s: (CATEGORY_RANK.get(s["category"], 9), STATUS_RANK.get(s["status"], 9)))
     domains = []
@@ -333,6 +387,9 @@ def site_view(result: Mapping[str, Any], created: dt.datetime | None = None) -> 
         "statuses": list(vocab.STATUSES.values()),
         "counts": [(vocab.STATUSES[k], r["counts"].get(k, 0)) for k in vocab.STATUSES],
         "gaps": gaps,
+        # every standard to change already has a row (with its title) in the conditions table
+        "change_ids_only": bool(r["outcome"]["to_change_outcome"]) and {c["id"] for c in r["outcome"]["to_change_outcome"]}
+        <= {c["standard"] for c in r["outcome"]["conditions"]},
         "uncovered": [s for s in gaps if not s["action_plan"] and not s["derogation"]
                       and s["category"] != "developmental"],
         "domains": domains,

@@ -1,0 +1,144 @@
+"""Lay out the HTML reports as PDF (WeasyPrint), embed the inputs, write atomically.
+
+WeasyPrint is heavy to import, so it is imported inside the functions that render: commands
+that never render (``assess``, ``validate``...) never load it.
+
+Same inputs and the same ``created`` give the same bytes: the creation and modification
+dates, the attachments' dates and the PDF identifier are all derived from them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+from . import html, view
+
+# Attachment names that ``verify`` relies on, with the description shown in PDF readers.
+DESCRIPTIONS = {
+    "submission.yaml": "Self-assessment submitted by the site",
+    "review.yaml": "Network review (verified answers)",
+    "derogations.yaml": "Network derogations",
+    "tailoring.yaml": "Network tailoring of parameters",
+    "result.json": "Assessment result (designation.assessment/1) this report was rendered from",
+    "network-matrix.csv": "Sites by standards matrix",
+}
+MAX_ATTACHMENTS_BYTES = 64 * 1024 * 1024
+
+
+class RenderError(RuntimeError):
+    """The report could not be rendered (for example it asked for a resource it may not use)."""
+
+
+def write_pdf(result: Mapping[str, Any], out: str | os.PathLike, *,
+              attachments: Mapping[str, bytes] | None = None,
+              created: dt.datetime | None = None) -> Path:
+    """Render the site report for ``result`` to ``out`` (atomically).
+
+    ``attachments`` maps names (``submission.yaml``, ``review.yaml``, ``derogations.yaml``,
+    ``tailoring.yaml``) to the input files' bytes; ``result.json`` (the canonical JSON of
+    ``result``) is always attached too, so ``designation verify`` can re-score the report.
+    """
+    when = view.pinned(created)
+    files = dict(attachments or {})
+    files["result.json"] = view.result_json(result)
+    source = html.render_html(result, created=when)
+    return _write(source, out, files, when, view.document_id(result))
+
+
+def write_network_pdf(results: Iterable[Mapping[str, Any]], out: str | os.PathLike, *,
+                      created: dt.datetime | None = None) -> Path:
+    """Render the network summary for ``results`` to ``out`` (atomically), with the CSV matrix attached."""
+    from .network import network_matrix_csv
+
+    results = list(results)
+    when = view.pinned(created)
+    source = html.render_network_html(results, created=when)
+    files = {"network-matrix.csv": network_matrix_csv(results).encode("utf-8")}
+    return _write(source, out, files, when, view.network_id(results))
+
+
+def render_pdf_bytes(source: str, files: Mapping[str, bytes], created: dt.datetime, doc_id: str,
+                     fetcher: Any = None) -> bytes:
+    """Lay out ``source`` (HTML from :mod:`.html`) to PDF bytes. ``fetcher`` is for tests."""
+    from weasyprint import HTML, Attachment
+    from weasyprint.urls import FatalURLFetchingError
+
+    from .fetcher import BASE_URL, StaticFetcher
+
+    fetcher = fetcher or StaticFetcher()
+    naive = created.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    embedded = [
+        Attachment(file_obj=io.BytesIO(data), name=name, description=DESCRIPTIONS.get(name, name),
+                   created=naive, modified=naive, url_fetcher=fetcher)
+        for name, data in sorted(files.items())
+    ]
+    if sum(len(d) for d in files.values()) > MAX_ATTACHMENTS_BYTES:
+        raise RenderError("attachments are too large to embed")
+    buffer = io.BytesIO()
+    try:
+        document = HTML(string=source, base_url=BASE_URL, url_fetcher=fetcher).render()
+        document.write_pdf(
+            buffer,
+            attachments=embedded,
+            pdf_tags=True,
+            custom_metadata=True,
+            pdf_identifier=hashlib.md5(doc_id.encode("ascii"), usedforsecurity=False).hexdigest().encode("ascii"),
+        )
+    except FatalURLFetchingError as exc:  # a BaseException: turn it into an ordinary error
+        raise RenderError(str(exc)) from None
+    return buffer.getvalue()
+
+
+def _write(source: str, out: str | os.PathLike, files: Mapping[str, bytes], created: dt.datetime,
+           doc_id: str) -> Path:
+    data = render_pdf_bytes(source, files, created, doc_id)
+    return write_atomic(out, lambda fh: fh.write(data))
+
+
+def write_atomic(out: str | os.PathLike, write: Callable[[Any], Any]) -> Path:
+    """Write a file via a temporary file in the same folder, then ``os.replace``.
+
+    Readers see the old file or the whole new one, never half a file; on any failure the
+    temporary file is removed and the target is left as it was.
+    """
+    target = Path(out)
+    folder = target.parent if str(target.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return target
+
+
+def read_attachments(pdf_path: str | os.PathLike) -> dict[str, bytes]:
+    """The files embedded in a PDF report, by name (``submission.yaml``, ``result.json``...)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(pdf_path))
+    out: dict[str, bytes] = {}
+    total = 0
+    for name, contents in reader.attachments.items():
+        if not contents:
+            continue
+        data = contents[0]
+        total += len(data)
+        if total > MAX_ATTACHMENTS_BYTES:
+            raise ValueError(f"{pdf_path}: attachments are larger than {MAX_ATTACHMENTS_BYTES // 2**20} MB")
+        out[name] = data
+    return out
