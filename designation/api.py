@@ -288,3 +288,26 @@ def _to_json(a: Assessment) -> dict[str, Any]:
                    "review_sha256": sha(a.inputs.review), "derogations_sha256": sha(a.inputs.derogations),
                    "tailoring_sha256": sha(a.inputs.tailoring), "engine_version": __version__},
     }
+
+
+def report_attachments(a: Assessment) -> dict[str, bytes]:
+    """The inputs a report embeds so that ``designation verify`` can re-score it."""
+    files = {"submission.yaml": a.inputs.submission[1]}
+    for name, src in (("review.yaml", a.inputs.review), ("derogations.yaml", a.inputs.derogations),
+                      ("tailoring.yaml", a.inputs.tailoring)):
+        if src is not None:
+            files[name] = src[1]
+    return files
+
+
+def write_report(a: Assessment, pdf: str | Path, *, html: str | Path | None = None,
+                 created: Optional[dt.datetime] = None) -> None:
+    """Render the site's designation report as PDF (and, if asked, self-contained HTML)."""
+    from . import report
+
+    result = a.to_json()
+    report.write_pdf(result, pdf, attachments=report_attachments(a), created=created)
+    if html is not None:
+        from .atomic import write_text
+
+        write_text(html, report.render_html(result, created=created, standalone=True))

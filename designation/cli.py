@@ -1,7 +1,8 @@
 """The ``designation`` command: a thin shell over :mod:`designation.api`.
 
 Exit codes: 0 success; 1 invalid input (each problem printed as ``file:line:col: message``);
-2 usage errors (click's convention); 3 an outcome at or below ``assess --fail-on``.
+2 usage errors (click's convention); 3 an outcome at or below ``assess --fail-on``; 4 an
+internal error (a bug: reported in one line, with DESIGNATION_DEBUG=1 for the traceback).
 WeasyPrint is imported only by the commands that render.
 """
 from __future__ import annotations
@@ -34,11 +35,24 @@ class _Main(click.Group):
     """Turns any InputError escaping a command into located lines and exit code 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        import os
+
         try:
             return super().invoke(ctx)
         except InputError as exc:
             _report_problems(exc.problems)
             ctx.exit(EXIT_INVALID)
+        except OSError as exc:  # a full disk, an unwritable folder: the user's to fix, not a bug
+            _err(f"{exc.filename or 'designation'}: {exc.strerror or exc}")
+            ctx.exit(EXIT_INVALID)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:
+            if os.environ.get("DESIGNATION_DEBUG"):
+                raise
+            _err(f"designation: internal error: {type(exc).__name__}: {exc}\n"
+                 "This is a bug; please report it with the input. Set DESIGNATION_DEBUG=1 for the traceback.")
+            ctx.exit(4)
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -333,7 +347,7 @@ def report(file: Optional[str], review: Optional[str], derogations: Optional[str
         return
     a = api.assess_path(file, review=review, derogations=derogations, tailoring=tailoring)  # type: ignore[arg-type]
     _report_problems(a.warnings)
-    report_mod.write_report(a, output, html=html_out, created=when)
+    api.write_report(a, output, html=html_out, created=when)
     _err(f"wrote {output}" + (f" and {html_out}" if html_out else "") + f": {a.decision.label}")
 
 
@@ -360,6 +374,145 @@ def verify(pdf: str) -> None:
     for d in differences:
         _err(f"{pdf}: {d}")
     sys.exit(EXIT_INVALID)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
+              help="Folder for per-site JSON and PDF, and the network summary.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: the machine's cores).")
+@click.option("--no-pdf", is_flag=True, help="Write JSON and the summary CSV only.")
+@click.option("--created", help="Pin the PDF creation date (ISO 8601) for reproducible bytes.")
+def batch(folder: str, outdir: str, jobs: Optional[int], no_pdf: bool, created: Optional[str]) -> None:
+    """Assess and render every submission in FOLDER, then the network summary.
+
+    Uses FOLDER's derogations.yaml, tailoring.yaml and reviews/<name>.yaml. Unchanged inputs are
+    not re-rendered. Exit 1 if any input was invalid (the rest are still processed).
+    """
+    from . import batch as batch_mod
+
+    when = _parse_created(created)
+    total = len(batch_mod.find_submissions(Path(folder))) if Path(folder).is_dir() else 0
+    printer = _BatchProgress(total)
+    try:
+        with printer:
+            result = batch_mod.run(folder, outdir, jobs=jobs, render=not no_pdf, created=when, progress=printer.update)
+    except KeyboardInterrupt:
+        _err("interrupted: finished sites are kept; run the same command again to resume")
+        sys.exit(130)
+    for site in result.sites:
+        _report_problems(site.problems)
+    counts = result.counts()
+    rendered = sum(1 for s in result.sites if s.state == "rendered")
+    cached = sum(1 for s in result.sites if s.state == "cached")
+    parts = [f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items())]
+    _err(f"{len(result.sites)} sites: {', '.join(parts) or 'none assessed'}; {len(result.invalid)} invalid; "
+         f"{rendered} rendered, {cached} unchanged; summary {'rendered' if result.summary_rendered else 'unchanged'}; "
+         f"{result.seconds:.1f}s -> {result.outdir}")
+    if result.invalid:
+        sys.exit(EXIT_INVALID)
+
+
+class _BatchProgress:
+    """A rich progress bar on a terminal; plain lines otherwise (logs, CI)."""
+
+    def __init__(self, total: int):
+        self.total = total
+        self.done = 0
+        self.bar: Any = None
+
+    def __enter__(self) -> "_BatchProgress":
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("assessing", total=self.total)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def update(self, site: Any) -> None:
+        self.done += 1
+        status = site.summary["outcome"]["status"].replace("_", " ") if site.summary else site.state
+        if self.bar is not None:
+            self.bar.update(self.task, advance=1, description=Path(site.file).name)
+        else:
+            _err(f"[{self.done}/{self.total}] {Path(site.file).name}: {site.state} ({status})")
+
+
+@main.command("diff")
+@click.argument("old", type=click.Path(dir_okay=False))
+@click.argument("new", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def diff_cmd(old: str, new: str, fmt: str) -> None:
+    """What changed between two assessments of one site (submissions or JSON results)."""
+    from . import diff as diff_mod
+
+    a, b = diff_mod.load_result(old), diff_mod.load_result(new)
+    diff_mod.check_same_site(a, b, old, new)
+    d = diff_mod.diff(a, b)
+    if fmt == "json":
+        click.echo(json.dumps(d, indent=2, ensure_ascii=False))
+    else:
+        click.echo(diff_mod.render_text(d), nl=False)
+
+
+@main.group("derogations")
+def derogations_group() -> None:
+    """Network derogations: agreed, expiring exemptions for one standard at one site."""
+
+
+@derogations_group.command("check")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--on", "on_date", help="Report expiry as of this date (default: today).")
+@click.option("--submissions", "sub_dir", type=click.Path(file_okay=False),
+              help="Also check each derogation names a site and a standard of a submission in DIR.")
+def derogations_check(file: str, on_date: Optional[str], sub_dir: Optional[str]) -> None:
+    """Report every problem in a derogations file; exit 1 if there is any."""
+    from . import api, derogations as derog_mod, submission
+
+    day = _parse_date(on_date) if on_date else dt.date.today()
+    d = derog_mod.load(file)
+    problems = list(d.problems())
+    sites: dict[str, set[str]] = {}
+    if sub_dir:
+        for path in _expand((sub_dir,)):
+            if api.is_settings_file(path):
+                continue
+            try:
+                sub = submission.load(path)
+            except InputError:
+                continue
+            sites.setdefault(sub.site.code, set()).update(s.id for s in sub.spec.standards)
+    for i, entry in enumerate(d.entries):
+        if entry.problems:
+            continue
+        state, note = entry.status_on(day, "the check date")
+        if state != "applied":
+            problems.append(Problem(file, f"derogation {i + 1} ({entry.site} {entry.standard}): {note}", entry.line))
+        if sites:
+            if entry.site not in sites:
+                problems.append(Problem(file, f"derogation {i + 1}: no submission for site {entry.site!r}", entry.line))
+            elif entry.standard not in sites[entry.site]:
+                problems.append(Problem(file, f"derogation {i + 1}: site {entry.site} is not assessed against "
+                                              f"standard {entry.standard!r}", entry.line))
+    _report_problems(problems)
+    live = sum(1 for e in d.entries if not e.problems and e.status_on(day)[0] == "applied")
+    click.echo(f"{file}: {len(d.entries)} derogations, {live} live on {day.isoformat()}, {len(problems)} problem(s)")
+    if problems:
+        sys.exit(EXIT_INVALID)
+
+
+def _parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a date such as 2026-10-01") from None
 
 
 if __name__ == "__main__":  # pragma: no cover

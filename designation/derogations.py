@@ -28,14 +28,14 @@ class Derogation:
     problems: list[Problem]          # why it can never apply (malformed), located
     line: Optional[int] = None
 
-    def status_on(self, day: dt.date) -> tuple[str, str]:
+    def status_on(self, day: dt.date, what: str = "the assessment date") -> tuple[str, str]:
         """("applied" | "expired" | "invalid" | "not_yet_approved", explanation) on ``day``."""
         if self.problems:
             return "invalid", "; ".join(p.message for p in self.problems) + " (treated as expired)"
         if self.approved_on and self.approved_on > day:
-            return "not_yet_approved", f"approved on {self.approved_on}, after the assessment date {day}"
+            return "not_yet_approved", f"approved on {self.approved_on}, after {what} {day}"
         if self.expires_on and self.expires_on < day:
-            return "expired", f"expired on {self.expires_on}, before the assessment date {day}"
+            return "expired", f"expired on {self.expires_on}, before {what} {day}"
         return "applied", f"agreed by {self.approver} until {self.expires_on}"
 
     def to_json(self) -> dict[str, Any]:

@@ -1,0 +1,228 @@
+"""A network's whole round at once: every submission in a folder assessed and rendered.
+
+* Work runs in parallel processes; each site's JSON and PDF are written atomically, and a
+  small key file is written last, so an interrupted batch (Ctrl-C, a killed worker) leaves no
+  half-written output and the next run resumes where it stopped.
+* A content-hash cache: the key of a site is the hash of its submission, its review, the
+  folder's derogations and tailoring, the spec edition's hash and the engine version. A re-run
+  with nothing changed renders nothing; a changed submission re-renders only that site (and
+  the network summary).
+* One bad file is reported (file, line, message) and the rest are still processed.
+
+The folder's settings are ``derogations.yaml``, ``tailoring.yaml`` and ``reviews/<name>.yaml``;
+they are never taken for submissions.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from . import __version__
+from .errors import InputError, Problem
+
+REPORT_VERSION = "1"  # bump when templates change, so cached PDFs are re-rendered
+
+
+@dataclass
+class SiteOutcome:
+    file: str
+    state: str                          # "rendered" | "cached" | "invalid" | "failed"
+    summary: Optional[dict] = None      # the slim result kept for the network summary
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class BatchResult:
+    sites: list[SiteOutcome]
+    summary_rendered: bool
+    seconds: float
+    outdir: Path
+
+    @property
+    def invalid(self) -> list[SiteOutcome]:
+        return [s for s in self.sites if s.state in ("invalid", "failed")]
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for s in self.sites:
+            if s.summary:
+                k = s.summary["outcome"]["status"]
+                out[k] = out.get(k, 0) + 1
+        return out
+
+
+def find_submissions(folder: Path) -> list[Path]:
+    from .api import is_settings_file
+
+    return sorted(p for p in folder.glob("*.yaml") if p.is_file() and not is_settings_file(p))
+
+
+def _settings(folder: Path) -> dict[str, Optional[Path]]:
+    return {name: (folder / f"{name}.yaml") if (folder / f"{name}.yaml").is_file() else None
+            for name in ("derogations", "tailoring")}
+
+
+def _sha(path: Optional[Path]) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path else "-"
+
+
+def slim(result: dict[str, Any]) -> dict[str, Any]:
+    """What the network summary needs of a site; small, so memory stays flat as sites grow."""
+    keep = ("schema", "spec", "site", "submission_file", "claimed", "assessed_on", "outcome", "score", "counts",
+            "review", "inputs")
+    out = {k: result.get(k) for k in keep}
+    out["spec"] = {k: result["spec"][k] for k in ("id", "edition", "title")}
+    out["standards"] = [{k: s[k] for k in ("id", "title", "domain", "category", "status", "flags", "review")}
+                        for s in result["standards"]]
+    return out
+
+
+def _work(args: tuple) -> SiteOutcome:
+    """One site, in a worker process: assess, write JSON and PDF, then the key (last)."""
+    sub, review, derogations, tailoring, outdir, created, key, render = args
+    from . import api
+
+    name = Path(sub).stem
+    try:
+        a = api.assess_path(sub, review=review, derogations=derogations, tailoring=tailoring, discover=False)
+        result = a.to_json()
+        if key is None:
+            key = site_key(Path(sub), a.spec.sha256, review, derogations, tailoring)
+        from .atomic import write_text
+
+        write_text(Path(outdir) / f"{name}.json", json.dumps(result, indent=2, ensure_ascii=False, sort_keys=True))
+        if render:
+            api.write_report(a, Path(outdir) / f"{name}.pdf", created=created)
+        write_text(Path(outdir) / f".{name}.key", key)
+        return SiteOutcome(str(sub), "rendered", slim(result), [Problem(str(w.file), w.message, w.line, w.column)
+                                                                for w in a.warnings])
+    except InputError as exc:
+        return SiteOutcome(str(sub), "invalid", None, exc.problems)
+
+
+def site_key(sub: Path, spec_sha: str, review: Optional[Path], derogations: Optional[Path],
+             tailoring: Optional[Path]) -> str:
+    h = hashlib.sha256()
+    for part in (_sha(sub), _sha(review), _sha(derogations), _sha(tailoring), spec_sha, __version__, REPORT_VERSION):
+        h.update(part.encode() + b"\0")
+    return h.hexdigest()
+
+
+def _spec_sha_of(sub: Path) -> Optional[str]:
+    """The spec hash a submission names, without a full parse (cheap; None if unreadable)."""
+    from . import spec as spec_mod, yamlsafe
+
+    try:
+        doc = yamlsafe.load_file(sub)
+        sid = doc.data.get("spec") if isinstance(doc.data, dict) else None
+        return spec_mod.load(sid).sha256 if isinstance(sid, str) else None
+    except InputError:
+        return None
+
+
+def run(folder: str | Path, outdir: str | Path, *, jobs: Optional[int] = None, render: bool = True,
+        created: Optional[dt.datetime] = None, progress: Optional[Callable[[SiteOutcome], None]] = None,
+        review_dir: Optional[Path] = None) -> BatchResult:
+    """Assess (and render) every submission in ``folder`` into ``outdir``."""
+    start = time.perf_counter()
+    folder, out = Path(folder), Path(outdir)
+    if not folder.is_dir():
+        raise InputError.at(str(folder), "is not a folder of submissions")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError.at(str(out), f"cannot create the output folder: {exc.strerror or exc}") from None
+    if not os.access(out, os.W_OK):
+        raise InputError.at(str(out), "output folder is not writable")
+    for stale in list(out.glob(".*.part")) + list(out.glob(".*.tmp")):  # left by a killed run
+        stale.unlink(missing_ok=True)
+    settings = _settings(folder)
+    reviews = review_dir or folder / "reviews"
+    subs = find_submissions(folder)
+    work, outcomes = [], []
+    for sub in subs:
+        review = reviews / sub.name if (reviews / sub.name).is_file() else None
+        spec_sha = _spec_sha_of(sub)
+        key = site_key(sub, spec_sha, review, settings["derogations"], settings["tailoring"]) if spec_sha else None
+        name = sub.stem
+        key_file, json_file = out / f".{name}.key", out / f"{name}.json"
+        if (key and key_file.is_file() and key_file.read_text() == key and json_file.is_file()
+                and (not render or (out / f"{name}.pdf").is_file())):
+            try:
+                outcome = SiteOutcome(str(sub), "cached", slim(json.loads(json_file.read_text())))
+                outcomes.append(outcome)
+                if progress:
+                    progress(outcome)
+                continue
+            except (OSError, ValueError, KeyError):
+                pass  # a damaged cache entry is simply rebuilt
+        work.append((str(sub), review, settings["derogations"], settings["tailoring"], str(out), created, key, render))
+
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    if work:
+        outcomes += _run_pool(work, jobs, progress) if jobs > 1 and len(work) > 1 else _run_serial(work, progress)
+
+    rendered_any = any(o.state == "rendered" for o in outcomes)
+    summaries = [o.summary for o in sorted(outcomes, key=lambda o: o.file) if o.summary]
+    summary_key = hashlib.sha256(json.dumps([s["inputs"] for s in summaries], sort_keys=True).encode()
+                                 + REPORT_VERSION.encode()).hexdigest()
+    key_file = out / ".network-summary.key"
+    summary_rendered = False
+    if summaries and (rendered_any or not key_file.is_file() or key_file.read_text() != summary_key
+                      or not (out / "network-summary.csv").is_file()
+                      or (render and not (out / "network-summary.pdf").is_file())):
+        from . import report
+        from .atomic import write_text
+
+        write_text(out / "network-summary.csv", report.network_matrix_csv(summaries))
+        if render:
+            report.write_network_pdf(summaries, out / "network-summary.pdf", created=created)
+        write_text(key_file, summary_key)
+        summary_rendered = True
+    return BatchResult(sorted(outcomes, key=lambda o: o.file), summary_rendered, time.perf_counter() - start, out)
+
+
+def _run_serial(work: list[tuple], progress: Optional[Callable[[SiteOutcome], None]]) -> list[SiteOutcome]:
+    outcomes = []
+    for item in work:
+        o = _work(item)
+        outcomes.append(o)
+        if progress:
+            progress(o)
+    return outcomes
+
+
+def _run_pool(work: list[tuple], jobs: int, progress: Optional[Callable[[SiteOutcome], None]]) -> list[SiteOutcome]:
+    outcomes: list[SiteOutcome] = []
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(work)))
+    futures: dict[Future, tuple] = {pool.submit(_work, item): item for item in work}
+    try:
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for f in done:
+                try:
+                    o = f.result()
+                except BrokenProcessPool:
+                    o = SiteOutcome(futures[f][0], "failed", None,
+                                    [Problem(futures[f][0], "a worker process died while processing this site; "
+                                                            "run the batch again to resume")])
+                except Exception as exc:  # a bug must not lose the other sites' work
+                    o = SiteOutcome(futures[f][0], "failed", None,
+                                    [Problem(futures[f][0], f"internal error: {type(exc).__name__}: {exc}")])
+                outcomes.append(o)
+                if progress:
+                    progress(o)
+    except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return outcomes
