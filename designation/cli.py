@@ -264,8 +264,22 @@ def assess(files: tuple[str, ...], review: Optional[str], derogations: Optional[
     paths = [p for p in _expand(files) if not api.is_settings_file(p)]
     if review and len(paths) != 1:
         raise click.UsageError("--review goes with exactly one submission")
-    results = []
-    bad = 0
+    single = len(files) == 1 and Path(files[0]).is_file()
+    # Results are written as they come and not kept, so memory stays flat however many files.
+    from .textout import csv_rows, CSV_FIELDS, print_text
+
+    out = click.get_text_stream("stdout")
+    writer = None
+    if fmt == "csv":
+        import csv as csv_mod
+
+        writer = csv_mod.writer(out, lineterminator="\n")
+        writer.writerow(CSV_FIELDS)
+    elif fmt == "json" and not single:
+        out.write("[")
+    console = _console() if fmt == "text" else None
+    bad = written = 0
+    worst = 2
     for path in paths:
         try:
             a = api.assess_path(path, review=review, derogations=derogations, tailoring=tailoring)
@@ -274,22 +288,21 @@ def assess(files: tuple[str, ...], review: Optional[str], derogations: Optional[
             bad += 1
             continue
         _report_problems(a.warnings)
-        results.append(a)
+        worst = min(worst, _RANK[a.status])
+        if fmt == "json":
+            text = json.dumps(a.to_json(), indent=2, ensure_ascii=False)
+            out.write(text if single else ("\n" if not written else ",\n") + text)
+        elif writer is not None:
+            writer.writerows(csv_rows(a))
+        else:
+            print_text([a], console)
+        written += 1
     if fmt == "json":
-        data = [a.to_json() for a in results]
-        single = len(files) == 1 and Path(files[0]).is_file()
-        click.echo(json.dumps(data[0] if single and data else data, indent=2, ensure_ascii=False))
-    elif fmt == "csv":
-        from .textout import to_csv
-
-        click.echo(to_csv(results), nl=False)
-    else:
-        from .textout import print_text
-
-        print_text(results, _console())
+        out.write("\n" if single else ("\n]\n" if written else "]\n"))
+    out.flush()
     if bad:
         sys.exit(EXIT_INVALID)
-    if fail_on and any(_RANK[a.status] <= _FAIL_ON[fail_on] for a in results):
+    if fail_on and written and worst <= _FAIL_ON[fail_on]:
         sys.exit(EXIT_OUTCOME)
 
 

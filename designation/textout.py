@@ -66,17 +66,20 @@ CSV_FIELDS = ["site_code", "site_name", "spec", "edition", "claimed", "outcome",
               "domain", "category", "status", "reason", "reported", "required", "flags", "confidence"]
 
 
+def csv_rows(a: Any) -> list[list[Any]]:
+    """One row per standard of one assessment, in CSV_FIELDS order."""
+    j = a.to_json()
+    return [[j["site"]["code"], j["site"]["name"], j["spec"]["id"], j["spec"]["edition"], j["claimed"] or "",
+             j["outcome"]["status"], j["outcome"]["qualifies_for"] or "", s["id"], s["title"], s["domain"],
+             s["category"], s["status"], s["reason"], "; ".join(f"{k}: {v}" for k, v in s["reported"].items()),
+             s["required"], " ".join(s["flags"]), s["confidence"]] for s in j["standards"]]
+
+
 def to_csv(assessments: list[Any]) -> str:
     """One row per site and standard, for spreadsheets."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(CSV_FIELDS)
     for a in assessments:
-        j = a.to_json()
-        for s in j["standards"]:
-            w.writerow([j["site"]["code"], j["site"]["name"], j["spec"]["id"], j["spec"]["edition"], j["claimed"] or "",
-                        j["outcome"]["status"], j["outcome"]["qualifies_for"] or "", s["id"], s["title"], s["domain"],
-                        s["category"], s["status"], s["reason"],
-                        "; ".join(f"{k}: {v}" for k, v in s["reported"].items()), s["required"],
-                        " ".join(s["flags"]), s["confidence"]])
+        w.writerows(csv_rows(a))
     return out.getvalue()
