@@ -35,8 +35,9 @@ REPORT_VERSION = "1"  # bump when templates change, so cached PDFs are re-render
 class SiteOutcome:
     file: str
     state: str                          # "rendered" | "cached" | "invalid" | "failed"
-    summary: Optional[dict] = None      # the slim result kept for the network summary
+    status: Optional[str] = None        # the outcome status; the result itself stays on disk
     problems: list[Problem] = field(default_factory=list)
+    json_path: Optional[str] = None
 
 
 @dataclass
@@ -53,9 +54,8 @@ class BatchResult:
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
         for s in self.sites:
-            if s.summary:
-                k = s.summary["outcome"]["status"]
-                out[k] = out.get(k, 0) + 1
+            if s.status:
+                out[s.status] = out.get(s.status, 0) + 1
         return out
 
 
@@ -102,8 +102,9 @@ def _work(args: tuple) -> SiteOutcome:
         if render:
             api.write_report(a, Path(outdir) / f"{name}.pdf", created=created)
         write_text(Path(outdir) / f".{name}.key", key)
-        return SiteOutcome(str(sub), "rendered", slim(result), [Problem(str(w.file), w.message, w.line, w.column)
-                                                                for w in a.warnings])
+        return SiteOutcome(str(sub), "rendered", result["outcome"]["status"],
+                           [Problem(str(w.file), w.message, w.line, w.column) for w in a.warnings],
+                           str(Path(outdir) / f"{name}.json"))
     except InputError as exc:
         return SiteOutcome(str(sub), "invalid", None, exc.problems)
 
@@ -147,82 +148,107 @@ def run(folder: str | Path, outdir: str | Path, *, jobs: Optional[int] = None, r
     settings = _settings(folder)
     reviews = review_dir or folder / "reviews"
     subs = find_submissions(folder)
-    work, outcomes = [], []
-    for sub in subs:
-        review = reviews / sub.name if (reviews / sub.name).is_file() else None
-        spec_sha = _spec_sha_of(sub)
-        key = site_key(sub, spec_sha, review, settings["derogations"], settings["tailoring"]) if spec_sha else None
-        name = sub.stem
-        key_file, json_file = out / f".{name}.key", out / f"{name}.json"
-        if (key and key_file.is_file() and key_file.read_text() == key and json_file.is_file()
-                and (not render or (out / f"{name}.pdf").is_file())):
-            try:
-                outcome = SiteOutcome(str(sub), "cached", slim(json.loads(json_file.read_text())))
-                outcomes.append(outcome)
-                if progress:
-                    progress(outcome)
-                continue
-            except (OSError, ValueError, KeyError):
-                pass  # a damaged cache entry is simply rebuilt
-        work.append((str(sub), review, settings["derogations"], settings["tailoring"], str(out), created, key, render))
+    outcomes: list[SiteOutcome] = []
+
+    def todo():
+        """Sites to (re)process, found lazily; cached ones are reported as they are met."""
+        for sub in subs:
+            review = reviews / sub.name if (reviews / sub.name).is_file() else None
+            spec_sha = _spec_sha_of(sub)
+            key = site_key(sub, spec_sha, review, settings["derogations"], settings["tailoring"]) if spec_sha else None
+            name = sub.stem
+            key_file, json_file = out / f".{name}.key", out / f"{name}.json"
+            if (key and key_file.is_file() and key_file.read_text() == key and json_file.is_file()
+                    and (not render or (out / f"{name}.pdf").is_file())):
+                status = _status_of(json_file)
+                if status:
+                    outcome = SiteOutcome(str(sub), "cached", status, json_path=str(json_file))
+                    outcomes.append(outcome)
+                    if progress:
+                        progress(outcome)
+                    continue
+            yield (str(sub), review, settings["derogations"], settings["tailoring"], str(out), created, key, render)
 
     jobs = max(1, jobs or os.cpu_count() or 1)
-    if work:
-        outcomes += _run_pool(work, jobs, progress) if jobs > 1 and len(work) > 1 else _run_serial(work, progress)
+    runner = _run_pool if jobs > 1 and len(subs) > 1 else _run_serial
+    for o in runner(todo(), jobs, progress):
+        outcomes.append(o)
 
+    outcomes.sort(key=lambda o: o.file)
     rendered_any = any(o.state == "rendered" for o in outcomes)
-    summaries = [o.summary for o in sorted(outcomes, key=lambda o: o.file) if o.summary]
-    summary_key = hashlib.sha256(json.dumps([s["inputs"] for s in summaries], sort_keys=True).encode()
-                                 + REPORT_VERSION.encode()).hexdigest()
+    json_files = [Path(o.json_path) for o in outcomes if o.json_path]
+    summary_key = hashlib.sha256("".join(_sha(p) for p in json_files).encode() + REPORT_VERSION.encode()).hexdigest()
     key_file = out / ".network-summary.key"
     summary_rendered = False
-    if summaries and (rendered_any or not key_file.is_file() or key_file.read_text() != summary_key
-                      or not (out / "network-summary.csv").is_file()
-                      or (render and not (out / "network-summary.pdf").is_file())):
+    if json_files and (rendered_any or not key_file.is_file() or key_file.read_text() != summary_key
+                       or not (out / "network-summary.csv").is_file()
+                       or (render and not (out / "network-summary.pdf").is_file())):
         from . import report
         from .atomic import write_text
 
-        write_text(out / "network-summary.csv", report.network_matrix_csv(summaries))
+        # the sites are read back from their JSON one at a time: memory does not grow with the network
+        write_text(out / "network-summary.csv", report.network_matrix_csv(_slims(json_files)))
         if render:
-            report.write_network_pdf(summaries, out / "network-summary.pdf", created=created)
+            report.write_network_pdf(list(_slims(json_files)), out / "network-summary.pdf", created=created)
         write_text(key_file, summary_key)
         summary_rendered = True
-    return BatchResult(sorted(outcomes, key=lambda o: o.file), summary_rendered, time.perf_counter() - start, out)
+    return BatchResult(outcomes, summary_rendered, time.perf_counter() - start, out)
 
 
-def _run_serial(work: list[tuple], progress: Optional[Callable[[SiteOutcome], None]]) -> list[SiteOutcome]:
-    outcomes = []
+def _status_of(json_file: Path) -> Optional[str]:
+    try:
+        return json.loads(json_file.read_text())["outcome"]["status"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # a damaged cache entry is simply rebuilt
+
+
+def _slims(json_files: list[Path]):
+    for p in json_files:
+        yield slim(json.loads(p.read_text()))
+
+
+def _run_serial(work, jobs: int, progress: Optional[Callable[[SiteOutcome], None]]):
     for item in work:
         o = _work(item)
-        outcomes.append(o)
         if progress:
             progress(o)
-    return outcomes
+        yield o
 
 
-def _run_pool(work: list[tuple], jobs: int, progress: Optional[Callable[[SiteOutcome], None]]) -> list[SiteOutcome]:
-    outcomes: list[SiteOutcome] = []
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(work)))
-    futures: dict[Future, tuple] = {pool.submit(_work, item): item for item in work}
+def _run_pool(work, jobs: int, progress: Optional[Callable[[SiteOutcome], None]]):
+    """Run ``work`` on ``jobs`` processes, keeping only a few items in flight (flat memory)."""
+    pool = ProcessPoolExecutor(max_workers=jobs)
+    in_flight: dict[Future, tuple] = {}
+    items = iter(work)
     try:
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+        while True:
+            while len(in_flight) < jobs * 2:
+                item = next(items, None)
+                if item is None:
+                    break
+                in_flight[pool.submit(_work, item)] = item
+            if not in_flight:
+                break
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
             for f in done:
+                item = in_flight.pop(f)
                 try:
                     o = f.result()
                 except BrokenProcessPool:
-                    o = SiteOutcome(futures[f][0], "failed", None,
-                                    [Problem(futures[f][0], "a worker process died while processing this site; "
-                                                            "run the batch again to resume")])
+                    o = SiteOutcome(item[0], "failed", None,
+                                    [Problem(item[0], "a worker process died while processing this site; "
+                                                      "run the batch again to resume")])
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool = ProcessPoolExecutor(max_workers=jobs)
+                    for g, other in list(in_flight.items()):  # resubmit the ones lost with the pool
+                        in_flight.pop(g)
+                        in_flight[pool.submit(_work, other)] = other
                 except Exception as exc:  # a bug must not lose the other sites' work
-                    o = SiteOutcome(futures[f][0], "failed", None,
-                                    [Problem(futures[f][0], f"internal error: {type(exc).__name__}: {exc}")])
-                outcomes.append(o)
+                    o = SiteOutcome(item[0], "failed", None, [Problem(item[0], f"internal error: {type(exc).__name__}: {exc}")])
                 if progress:
                     progress(o)
+                yield o
     except KeyboardInterrupt:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
-    return outcomes

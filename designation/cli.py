@@ -451,7 +451,7 @@ class _BatchProgress:
 
     def update(self, site: Any) -> None:
         self.done += 1
-        status = site.summary["outcome"]["status"].replace("_", " ") if site.summary else site.state
+        status = site.status.replace("_", " ") if site.status else site.state
         if self.bar is not None:
             self.bar.update(self.task, advance=1, description=Path(site.file).name)
         else:
