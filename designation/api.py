@@ -215,6 +215,10 @@ def _to_json(a: Assessment) -> dict[str, Any]:
     before = engine.score(a.before) if (derogated or a.review is not None) else after
     changes_by_q = {c.question: c for c in a.changes}
     applied = {x["standard"]: x for x in a.derogation_status if x["status"] == "applied"}
+    ev_by_q = {q: [{"title": e.title, "reference": e.reference, "date": _iso(e.date), "owner": e.owner}
+                   for e in ans.evidence] for q, ans in sub.answers.items() if ans.evidence}
+    comment_by_q = {q: ans.comment for q, ans in sub.answers.items() if ans.comment}
+    plan_notes = a.plan_notes
     standards = []
     for r in a.results:
         st = r.standard
@@ -224,25 +228,18 @@ def _to_json(a: Assessment) -> dict[str, Any]:
                               "confidence": st.confidence, "confidence_note": st.confidence_note, "spec": st.spec_id,
                               "questions": sorted(st.questions_used)}
         used = st.static_json["questions"]
-        ev = []
-        comments = []
-        for qid in used:
-            ans = sub.answers.get(qid)
-            if ans:
-                ev += [{"title": e.title, "reference": e.reference, "date": _iso(e.date), "owner": e.owner}
-                       for e in ans.evidence]
-                if ans.comment:
-                    comments.append(ans.comment)
+        ev = [e for q in used if q in ev_by_q for e in ev_by_q[q]] if ev_by_q else []
+        comment = " ".join(comment_by_q[q] for q in used if q in comment_by_q) if comment_by_q else ""
         standards.append({
             **st.static_json,
             "status": r.status, "reason": r.reason, "reported": r.reported,
-            "required": r.required, "flags": sorted(set(r.flags)), "evidence": ev,
-            "comment": " ".join(comments) or None,
-            "action_plan": a.plan_notes.get(st.id),
+            "required": r.required, "flags": sorted(set(r.flags)) if r.flags else [], "evidence": ev,
+            "comment": comment or None,
+            "action_plan": plan_notes.get(st.id),
             "derogation": applied.get(st.id),
             "review": [{"question": c.question, "label": c.label, "self_assessed": c.self_assessed,
                         "verified": c.verified, "reason": c.reason}
-                       for q in used if (c := changes_by_q.get(q))],
+                       for q in used if (c := changes_by_q.get(q))] if changes_by_q else [],
         })
     rev = None
     if a.review is not None:

@@ -89,7 +89,12 @@ def test_batch_uses_reviews_folder_and_review_downgrades_a_met(network, tmp_path
     assert data["score"]["before_adjustments"]["overall"] > data["score"]["overall"]
 
 
-def test_interrupted_batch_leaves_no_partial_file_and_resumes(network, tmp_path):
+def test_interrupted_batch_leaves_no_partial_file_and_resumes(tmp_path):
+    network = tmp_path / "small"
+    network.mkdir()
+    for name in ("utc-westgate-national", "ucc-riverside-colocated", "asthma-pharmacy-kennington",
+                 "asthma-community-eastway"):
+        shutil.copy(SUBMISSIONS / f"{name}.yaml", network)
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "designation.cli", "batch", str(network), "-o", str(out),
@@ -101,7 +106,7 @@ def test_interrupted_batch_leaves_no_partial_file_and_resumes(network, tmp_path)
     proc.wait()
     proc.stderr.close()
     done_before = {p.stem for p in out.glob("*.pdf")}
-    assert 1 <= len(done_before) < 15
+    assert 1 <= len(done_before) < 4
     res = batch.run(network, out, jobs=2, render=True)
     assert not list(out.glob(".*.part")) and not list(out.glob(".*.tmp"))
     st = states(res)
