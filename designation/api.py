@@ -122,18 +122,15 @@ def assess_sources(*, submission: Source, review: Optional[Source] = None, derog
     if review is not None:
         rev = review_mod.parse(_doc(review), spec, sub.site.code)
         for qid, v in rev.values.items():
-            q = spec.questions[qid]
-            before = self_values.get(qid)
-            fmt = (lambda x: x.describe() if x is not None else "not answered") if q.type == "proportion" \
-                else (lambda x: format_value(x, q.type, q.unit))
-            changes.append(review_mod.Change(qid, q.label, fmt(before), fmt(v), rev.data.verified[qid].reason))
+            changes.append(review_mod.Change.of(spec.questions[qid], self_values.get(qid), v,
+                                                rev.data.verified[qid].reason))
             values[qid] = v
 
     results = engine.evaluate(spec, values, params)
     before = engine.evaluate(spec, self_values, params) if rev is not None else results
     engine.evidence_flags(results, sub.answers, assessed_on, spec.policy.evidence_max_age_months)
     if rev is not None:
-        changed = {c.question for c in changes if c.self_assessed != c.verified}
+        changed = {c.question for c in changes if not c.agrees}
         confirmed = {c.question for c in changes} - changed
         for r in results:
             if r.standard.questions_used & changed:
@@ -238,15 +235,16 @@ def _to_json(a: Assessment) -> dict[str, Any]:
             "action_plan": plan_notes.get(st.id),
             "derogation": applied.get(st.id),
             "review": [{"question": c.question, "label": c.label, "self_assessed": c.self_assessed,
-                        "verified": c.verified, "reason": c.reason}
+                        "verified": c.verified, "reason": c.reason, "agrees": c.agrees, "difference": c.difference}
                        for q in used if (c := changes_by_q.get(q))] if changes_by_q else [],
         })
     rev = None
     if a.review is not None:
         rd = a.review.data
         rev = {"reviewer": rd.reviewer.name, "role": rd.reviewer.role, "reviewed_on": rd.reviewed_on.isoformat(),
-               "changes": [c.__dict__ for c in a.changes],
-               "disagreements": sum(1 for c in a.changes if c.self_assessed != c.verified)}
+               "changes": [dict(c.__dict__) for c in a.changes],
+               "checked": len(a.changes),
+               "disagreements": sum(1 for c in a.changes if not c.agrees)}
 
     def sha(src: Optional[Source]) -> Optional[str]:
         return hashlib.sha256(src[1]).hexdigest() if src else None

@@ -43,11 +43,33 @@ class ReviewFile(_Model):
 
 @dataclass
 class Change:
+    """One verified answer: both values as a person reads them, and how far apart they are."""
+
     question: str
     label: str
     self_assessed: Any
     verified: Any
     reason: str
+    agrees: bool = True
+    difference: Optional[float] = None   # verified minus self-assessed, for numbers (percentages for counts)
+
+    @classmethod
+    def of(cls, question: Any, before: Any, after: Any, reason: str) -> "Change":
+        from .rules import format_value
+
+        def num(v: Any) -> Optional[float]:
+            if hasattr(v, "percent"):
+                return v.percent
+            return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+        def show(v: Any) -> str:
+            if question.type == "proportion":
+                return v.describe() if v is not None else "not answered"
+            return format_value(v, question.type, question.unit)
+
+        a, b = num(before), num(after)
+        diff = round(b - a, 2) if a is not None and b is not None else None
+        return cls(question.id, question.label, show(before), show(after), reason, before == after, diff)
 
 
 @dataclass

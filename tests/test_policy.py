@@ -167,7 +167,8 @@ def test_review_downgrades_a_self_assessed_met(mini_specs, tmp_path):
     assert mb01["status"] == "not_met" and "overridden" in mb01["flags"]
     assert mb01["review"] == [{"question": "consultant_hours", "label": "consultant presence",
                                "self_assessed": "16 hours a day", "verified": "10 hours a day",
-                               "reason": "Rota shows 10 hours on Saturdays"}]
+                               "reason": "Rota shows 10 hours on Saturdays", "agrees": False, "difference": -6.0}]
+    assert j["review"]["checked"] == 1 and j["review"]["disagreements"] == 1
     assert j["score"]["before_adjustments"]["overall"] == 100.0 and j["score"]["overall"] == 75.0
 
 
