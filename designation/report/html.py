@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import functools
+import io
 from importlib import resources
 from typing import Any, Iterable, Mapping
 
@@ -36,6 +37,7 @@ def environment() -> Environment:
         date=view.long_date,
         sdate=view.short_date,
         pct=view.percent,
+        num=view.number,
         capitalise=view.capitalise,
         decapitalise=view.decapitalise,
         join_words=view.join_words,
@@ -44,23 +46,58 @@ def environment() -> Environment:
     return env
 
 
-@functools.lru_cache(maxsize=1)
-def _inline_css() -> Markup:
-    """``report.css`` with every ``url(fonts/...)`` replaced by a ``data:`` URI."""
+# Characters every standalone page can show, whatever its text (subsets keep these too).
+BASE_CHARS = "".join(chr(c) for c in range(32, 127)) + "✓◐✗–—?★│▪•◦“”‘’…→·×≥≤°£€"
+_CSS_MARK = "/*designation:inline-css*/"
+
+
+def _subset(font: bytes, chars: str) -> bytes:
+    """``font`` cut down to ``chars`` (deterministic: no timestamps are recalculated)."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.recalc_timestamp = False
+    options.name_IDs = ["*"]  # keep the copyright and licence names
+    options.name_legacy = True
+    options.notdef_outline = True
+    options.layout_features = ["kern", "liga"]
+    options.hinting = False
+    options.drop_tables += ["FFTM"]
+    with io.BytesIO(font) as src:
+        tt = TTFont(src, recalcTimestamp=False)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=chars)
+    subsetter.subset(tt)
+    out = io.BytesIO()
+    tt.save(out)
+    return out.getvalue()
+
+
+def inline_css(chars: str | None = None) -> Markup:
+    """``report.css`` with every ``url(fonts/...)`` replaced by a ``data:`` URI.
+
+    With ``chars``, each font is subset to those characters (and :data:`BASE_CHARS`), which
+    takes a standalone page from megabytes to tens of kilobytes.
+    """
     css = (STATIC / "report.css").read_text("utf-8")
-    fonts = STATIC / "fonts"
-    for item in sorted(fonts.iterdir(), key=lambda p: p.name):
+    keep = None if chars is None else "".join(sorted(set(chars) | set(BASE_CHARS)))
+    for item in sorted((STATIC / "fonts").iterdir(), key=lambda p: p.name):
         suffix = "." + item.name.rsplit(".", 1)[-1]
-        if suffix not in FONT_MIME:
+        ref = f"url(fonts/{item.name})"
+        if suffix not in FONT_MIME or ref not in css:
             continue
-        data = base64.b64encode(item.read_bytes()).decode("ascii")
-        css = css.replace(f"url(fonts/{item.name})", f"url(data:{FONT_MIME[suffix]};base64,{data})")
+        data = item.read_bytes() if keep is None else _subset(item.read_bytes(), keep)
+        css = css.replace(ref, f"url(data:{FONT_MIME[suffix]};base64,{base64.b64encode(data).decode('ascii')})")
     return Markup(css)  # our own file, never input: safe to print unescaped
 
 
 def _render(template: str, context: dict[str, Any], standalone: bool) -> str:
-    context["inline_css"] = _inline_css() if standalone else None
-    return environment().get_template(template).render(context)
+    context["inline_css"] = Markup(_CSS_MARK) if standalone else None
+    page = environment().get_template(template).render(context)
+    if standalone:
+        page = page.replace(_CSS_MARK, inline_css(page), 1)
+    return page
 
 
 def render_html(result: Mapping[str, Any], *, created: dt.datetime | None = None,

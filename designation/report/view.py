@@ -15,6 +15,8 @@ from typing import Any, Iterable, Mapping
 
 from . import vocab
 
+# The executive summary is one page: longer lists are cut there and given in full later on.
+SUMMARY_MAX = {"reasons": 8, "conditions": 10, "changes": 8}
 CATEGORY_RANK = {"core": 0, "expected": 1, "developmental": 2}
 STATUS_RANK = {"not_met": 0, "not_answered": 1, "partially_met": 2, "met": 3, "not_applicable": 4}
 
@@ -84,6 +86,13 @@ def percent(value: Any) -> str:
     return f"{text}%"
 
 
+def number(value: Any) -> str:
+    """``12.0`` as ``12``, ``12.5`` as ``12.5``; anything else as given."""
+    if isinstance(value, float) and not isinstance(value, bool):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return "–" if value is None else str(value)
+
+
 def w3c_datetime(value: dt.datetime) -> str:
     """The form WeasyPrint reads from ``<meta name=dcterms.created>``."""
     if value.tzinfo is None:
@@ -107,8 +116,16 @@ def capitalise(text: Any) -> str:
 
 
 def decapitalise(text: Any) -> str:
+    """``Designated as ...`` as ``designated as ...``, for use mid-sentence; ``UTC ...`` stays."""
     text = "" if text is None else str(text)
+    if text[1:2].isupper():
+        return text
     return text[:1].lower() + text[1:]
+
+
+def _sentence(text: str) -> str:
+    text = capitalise(text.strip())
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def join_words(items: list[str]) -> str:
@@ -208,7 +225,9 @@ def pair_values(reported: Mapping[str, Any], required: str) -> list[dict[str, An
     The engine words a condition as ``<label> is at least 16 hours a day; and <label> ...``.
     When every part names exactly one reported question, the report can say
     "<label>: **12 hours a day** (required: at least 16 hours a day)" instead of repeating each
-    label twice. Anything less regular returns ``None`` and the report prints both in full.
+    label twice. Reported values no part names (a question that only decides whether the
+    standard applies) are listed plainly. Anything less regular returns ``None`` and the
+    report prints reported and required in full.
     """
     if not reported or not required:
         return None
@@ -224,15 +243,24 @@ def pair_values(reported: Mapping[str, Any], required: str) -> list[dict[str, An
             elif part == f"it is not the case that {label}":
                 wanted[label] = "no"
             elif part.startswith(label + " is "):
-                wanted[label] = part[len(label) + 4:]
+                wanted[label] = _compact(part[len(label) + 4:])
             else:
                 continue
             break
         else:
             return None
-    if set(wanted) != set(reported):
-        return None
-    return [{"label": label, "value": value, "required": wanted[label]} for label, value in reported.items()]
+    return [{"label": label, "value": value, "required": wanted.get(label)} for label, value in reported.items()]
+
+
+_COMPARISONS = (("at least ", "≥ "), ("at most ", "≤ "), ("more than ", "> "), ("less than ", "< "))
+
+
+def _compact(requirement: str) -> str:
+    """``at least 16 hours a day`` as ``≥ 16 hours a day``, for the dense standards table."""
+    for words, sign in _COMPARISONS:
+        if requirement.startswith(words):
+            return sign + requirement[len(words):]
+    return requirement
 
 
 def finding(st: Mapping[str, Any]) -> str | None:
@@ -261,6 +289,7 @@ class Bar:
     score: float | None
     before: float | None
     counts: dict[str, int]
+    marks: list[tuple[float, str]]
     y: float
     width: float
     before_x: float | None
@@ -282,7 +311,7 @@ def domain_chart(standards: list[dict[str, Any]], score: Mapping[str, Any]) -> C
     by_domain = score.get("by_domain") or {}
     before = (score.get("before_adjustments") or {}).get("by_domain") or {}
     domains = vocab.domain_order([s["domain"] for s in standards] + list(by_domain))
-    label_width, bar_width, row = 170, 320, 19
+    label_width, bar_width, row = 170, 320, 18
     bars = []
     for i, domain in enumerate(domains):
         counts = {k: 0 for k in vocab.STATUSES}
@@ -294,9 +323,15 @@ def domain_chart(standards: list[dict[str, Any]], score: Mapping[str, Any]) -> C
         before_x = None
         if prior is not None and value is not None and abs(float(prior) - float(value)) >= 0.05:
             before_x = round(label_width + bar_width * max(0.0, min(100.0, float(prior))) / 100, 1)
-        bars.append(Bar(domain, capitalise(domain), value, prior, counts, 8 + i * row, width, before_x))
+        marks, x = [], label_width + bar_width + 56
+        for key, term in vocab.STATUSES.items():
+            if counts[key]:
+                text = f"{term.symbol} {counts[key]}"
+                marks.append((x, text))
+                x += 6.2 * len(text) + 9
+        bars.append(Bar(domain, capitalise(domain), value, prior, counts, marks, 8 + i * row, width, before_x))
     description = "; ".join(f"{b.label}: {percent(b.score)}" for b in bars)
-    return Chart(label_width + bar_width + 150, 8 + len(bars) * row + 18, label_width, bar_width, bars,
+    return Chart(label_width + bar_width + 190, 8 + len(bars) * row + 18, label_width, bar_width, bars,
                  any(b.before_x is not None for b in bars), "Compliance by domain. " + description)
 
 
@@ -320,8 +355,8 @@ def outcome_sentence(r: Mapping[str, Any]) -> str:
     if out["status"] == "designated":
         return f"{site} meets the {spec} specification and can be designated without conditions."
     if out["status"] == "designated_with_conditions":
-        actions = "the condition below is" if n == 1 else f"the {n} conditions below are"
-        return (f"{site} can be designated provided {actions} met by the dates shown. Every gap is "
+        actions = "its condition is" if n == 1 else f"its {n} conditions are"
+        return (f"{site} can be designated provided {actions} met by their due dates. Every gap is "
                 "covered by an agreed action plan or derogation.")
     return f"{site} does not meet the {spec} specification at present and cannot be designated."
 
@@ -350,6 +385,16 @@ def site_view(result: Mapping[str, Any], created: dt.datetime | None = None) -> 
         st["is_gap"] = st["status"] in vocab.GAP_STATUSES
         st["pairs"] = pair_values(st["reported"], st["required"])
         st["finding"] = finding(st)
+    # confidence notes are often shared by many standards: number each distinct note once
+    notes: dict[str, dict[str, Any]] = {}
+    for st in standards:
+        text = (st["confidence_note"] or "").strip()
+        if text:
+            note = notes.setdefault(text, {"number": len(notes) + 1, "text": text, "standards": []})
+            note["standards"].append(st["id"])
+            st["note_number"] = note["number"]
+        else:
+            st["note_number"] = None
     gaps = sorted((s for s in standards if s["is_gap"]),
                   key=lambda s: (CATEGORY_RANK.get(s["category"], 9), STATUS_RANK.get(s["status"], 9)))
     domains = []
@@ -359,7 +404,8 @@ def site_view(result: Mapping[str, Any], created: dt.datetime | None = None) -> 
                         "score": r["score"]["by_domain"].get(domain)})
     labels = r["spec"]["labels"] or {}
     target = r["outcome"]["to_change_target"]
-    spec_line = " ".join(x for x in (r["spec"]["title"], f"({r['spec']['edition']})" if r["spec"]["edition"] else "") if x)
+    edition = f"({r['spec']['edition']})" if r["spec"]["edition"] else ""
+    spec_line = " ".join(x for x in (r["spec"]["title"], edition) if x)
     doc_id = document_id(result)
     confidences = {}
     for st in standards:
@@ -387,14 +433,22 @@ def site_view(result: Mapping[str, Any], created: dt.datetime | None = None) -> 
         "statuses": list(vocab.STATUSES.values()),
         "counts": [(vocab.STATUSES[k], r["counts"].get(k, 0)) for k in vocab.STATUSES],
         "gaps": gaps,
+        "notes": list(notes.values()),
+        "summary": {key: r["outcome"][field][:SUMMARY_MAX[key]] for key, field in
+                    (("reasons", "reasons"), ("conditions", "conditions"), ("changes", "to_change_outcome"))},
+        "summary_more": {key: max(0, len(r["outcome"][field]) - SUMMARY_MAX[key]) for key, field in
+                         (("reasons", "reasons"), ("conditions", "conditions"), ("changes", "to_change_outcome"))},
         # every standard to change already has a row (with its title) in the conditions table
-        "change_ids_only": bool(r["outcome"]["to_change_outcome"]) and {c["id"] for c in r["outcome"]["to_change_outcome"]}
-        <= {c["standard"] for c in r["outcome"]["conditions"]},
+        "change_ids_only": bool(r["outcome"]["to_change_outcome"])
+        and {c["id"] for c in r["outcome"]["to_change_outcome"]} <= {c["standard"] for c in r["outcome"]["conditions"]},
         "uncovered": [s for s in gaps if not s["action_plan"] and not s["derogation"]
                       and s["category"] != "developmental"],
         "domains": domains,
         "chart": domain_chart(standards, r["score"]),
-        "confidence_rows": [(key, *vocab.CONFIDENCE[key], confidences.get(key, 0)) for key in vocab.CONFIDENCE],
+        "confidence_rows": [(key, vocab.CONFIDENCE[key][0],
+                             _sentence(r["spec"].get("confidence_vocabulary", {}).get(key) or vocab.CONFIDENCE[key][1]),
+                             confidences.get(key, 0)) for key in vocab.CONFIDENCE],
+        "warnings": [str(w) for w in (r.get("warnings") or [])],
         "categories": [(vocab.CATEGORIES[k], vocab.CATEGORY_MEANING[k]) for k in vocab.CATEGORIES],
         "flag_words": vocab.FLAGS,
         "derogation_status": vocab.DEROGATION_STATUS,
@@ -403,15 +457,15 @@ def site_view(result: Mapping[str, Any], created: dt.datetime | None = None) -> 
 
 # -- the network summary ------------------------------------------------------------------------
 
-def _site_key(r: Mapping[str, Any]) -> tuple:
+def site_key(r: Mapping[str, Any]) -> tuple:
     return (r["site"]["network"] or "", r["site"]["name"] or "", r["site"]["code"] or "", r["spec"]["id"] or "")
 
 
 def network_view(results: Iterable[Mapping[str, Any]], created: dt.datetime | None = None,
-                 sites_per_table: int = 18) -> dict[str, Any]:
+                 sites_per_table: int = 16) -> dict[str, Any]:
     """Everything ``templates/network.html`` needs."""
     originals = list(results)
-    rs = sorted((normalise(r) for r in originals), key=_site_key)
+    rs = sorted((normalise(r) for r in originals), key=site_key)
     when = pinned(created)
     networks = sorted({r["site"]["network"] for r in rs if r["site"]["network"]})
     network = networks[0] if len(networks) == 1 else ("Several networks" if networks else "")
@@ -433,6 +487,7 @@ def network_view(results: Iterable[Mapping[str, Any]], created: dt.datetime | No
         rows = list(order.values())
         domain_rank = {d: i for i, d in enumerate(vocab.domain_order(row["domain"] for row in rows))}
         rows.sort(key=lambda row: domain_rank[row["domain"]])
+        covered = {id(r): {c["standard"] for c in r["outcome"]["conditions"]} for r in group}
         chunks = []
         for start in range(0, len(group), sites_per_table):
             part = group[start:start + sites_per_table]
@@ -445,12 +500,12 @@ def network_view(results: Iterable[Mapping[str, Any]], created: dt.datetime | No
                         line.append(None)
                     else:
                         line.append({"term": vocab.status(st["status"]),
-                                     "covered": bool(st.get("action_plan") or st.get("derogation"))
-                                     and st["status"] in vocab.GAP_STATUSES})
+                                     "covered": st["status"] in vocab.GAP_STATUSES
+                                     and (st["id"] in covered[id(r)] or "derogated" in st["flags"])})
                 cells.append((row, line))
             chunks.append({"sites": part, "rows": cells})
         spec = group[0]["spec"]
-        matrices.append({"spec": spec, "chunks": chunks, "first": spec_id == sorted({r["spec"]["id"] for r in rs})[0]})
+        matrices.append({"spec": spec, "chunks": chunks})
 
     # counts by status and by domain, across every site
     by_domain: dict[str, dict[str, int]] = {}
@@ -464,7 +519,7 @@ def network_view(results: Iterable[Mapping[str, Any]], created: dt.datetime | No
 
     # nearest to a change of outcome: fewest standards to fix
     nearest = [s for s in sites if s["r"]["outcome"]["to_change_outcome"]]
-    nearest.sort(key=lambda s: (len(s["r"]["outcome"]["to_change_outcome"]), _site_key(s["r"])))
+    nearest.sort(key=lambda s: (len(s["r"]["outcome"]["to_change_outcome"]), site_key(s["r"])))
     for s in nearest:
         target = s["r"]["outcome"]["to_change_target"]
         labels = s["r"]["spec"]["labels"] or {}
@@ -472,6 +527,7 @@ def network_view(results: Iterable[Mapping[str, Any]], created: dt.datetime | No
     return {
         "sites": sites,
         "network": network,
+        "several_networks": len(networks) > 1,
         "doc_id": network_id(originals),
         "created": when,
         "created_w3c": w3c_datetime(when),

@@ -14,6 +14,12 @@ class Term:
     key: str
     word: str
     symbol: str
+    short: str = ""
+
+    @property
+    def brief(self) -> str:
+        """The word for narrow table columns."""
+        return self.short or self.word
 
     @property
     def css(self) -> str:
@@ -36,7 +42,7 @@ OUTCOMES: dict[str, Term] = {
     t.key: t
     for t in (
         Term("designated", "Designated", "✓"),
-        Term("designated_with_conditions", "Designated with conditions", "◐"),
+        Term("designated_with_conditions", "Designated with conditions", "◐", "With conditions"),
         Term("not_designated", "Not designated", "✗"),
     )
 }
