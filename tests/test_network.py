@@ -87,6 +87,10 @@ def test_batch_uses_reviews_folder_and_review_downgrades_a_met(network, tmp_path
     assert changed and changed[0]["review"][0]["self_assessed"] != changed[0]["review"][0]["verified"]
     assert data["outcome"]["status"] == "not_designated"
     assert data["score"]["before_adjustments"]["overall"] > data["score"]["overall"]
+    from designation import report
+    summary = report.render_network_html([batch.slim(json.loads(p.read_text())) for p in sorted(out.glob("*.json"))])
+    assert "1 site reviewed by the network: 1 of 1 answers checked differed" in summary
+    assert "24 hours a day → <b>12 hours a day</b>" in summary
 
 
 def test_interrupted_batch_leaves_no_partial_file_and_resumes(tmp_path):

@@ -524,7 +524,24 @@ def network_view(results: Iterable[Mapping[str, Any]], created: dt.datetime | No
         target = s["r"]["outcome"]["to_change_target"]
         labels = s["r"]["spec"]["labels"] or {}
         s["target_label"] = labels.get(target) or (vocab.outcome(target).word if target else "")
+    # self-assessment against the network's verification: how often and how far they differ
+    reviewed = []
+    for s in sites:
+        rv = s["r"]["review"]
+        if not rv or not rv["changes"]:
+            continue
+        changes = rv["changes"]
+        differ = [c for c in changes if not c.get("agrees", c["self_assessed"] == c["verified"])]
+        numeric = [c for c in differ if c.get("difference") is not None]
+        largest = max(numeric, key=lambda c: abs(c["difference"]), default=differ[0] if differ else None)
+        reviewed.append({"r": s["r"], "checked": len(changes), "differ": len(differ),
+                         "overstated": sum(1 for c in numeric if c["difference"] < 0), "largest": largest})
+    review_totals = {"sites": len(reviewed), "checked": sum(x["checked"] for x in reviewed),
+                     "differ": sum(x["differ"] for x in reviewed),
+                     "overstated": sum(x["overstated"] for x in reviewed)}
     return {
+        "reviewed": reviewed,
+        "review_totals": review_totals,
         "sites": sites,
         "network": network,
         "several_networks": len(networks) > 1,
