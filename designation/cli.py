@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Iterable, Optional
@@ -20,6 +21,7 @@ from .errors import InputError, Problem
 
 EXIT_INVALID = 1
 EXIT_OUTCOME = 3
+EXIT_BUG = 4
 
 
 def _err(msg: str) -> None:
@@ -32,11 +34,10 @@ def _report_problems(problems: Iterable[Problem]) -> None:
 
 
 class _Main(click.Group):
-    """Turns any InputError escaping a command into located lines and exit code 1."""
+    """Turns errors escaping a command into one clear line and an exit code, never a traceback:
+    bad input 1 (located), a report that cannot be rendered 1, anything else 4 (a bug)."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        import os
-
         try:
             return super().invoke(ctx)
         except InputError as exc:
@@ -48,11 +49,16 @@ class _Main(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt, SystemExit):
             raise
         except Exception as exc:
+            from .report.pdf import RenderError
+
+            if isinstance(exc, RenderError):
+                _err(f"designation: cannot render the report: {exc}; nothing was written")
+                ctx.exit(EXIT_INVALID)
             if os.environ.get("DESIGNATION_DEBUG"):
                 raise
             _err(f"designation: internal error: {type(exc).__name__}: {exc}\n"
                  "This is a bug; please report it with the input. Set DESIGNATION_DEBUG=1 for the traceback.")
-            ctx.exit(4)
+            ctx.exit(EXIT_BUG)
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -52,11 +52,28 @@ class StaticFetcher(URLFetcher):
             return None
         return path
 
+    @staticmethod
+    def _missing_asset(url: str) -> str | None:
+        """The name of one of our own assets that should exist but does not (a broken install)."""
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.query:
+            return None
+        path = Path(url2pathname(unquote(parts.path)))
+        try:
+            inside = path.parent.resolve().is_relative_to(STATIC_DIR)
+        except (OSError, RuntimeError, ValueError):
+            return None
+        return str(path.relative_to(STATIC_DIR)) if inside and not path.exists() else None
+
     def fetch(self, url: str, headers=None) -> URLFetcherResponse:
         self.requested.append(url)
         path = self.path_for(url)
         if path is None:
             self.refused.append(url)
+            missing = self._missing_asset(url)
+            if missing:
+                raise RefusedURL(f"the report asset {missing} is missing from this installation; "
+                                 "reinstall designation")
             raise RefusedURL(f"refused to fetch {url[:200]!r}: a report may only use its own assets")
         content_type = TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
         return URLFetcherResponse(path.as_uri(), body=path.read_bytes(),
