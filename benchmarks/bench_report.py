@@ -113,15 +113,11 @@ def timed(fn, repeat: int) -> list[float]:
     return times
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("result", nargs="?", help="an engine result (JSON); default: a real assessment")
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args(argv)
-
+def measure(result_path: str | None = None, repeat: int = 3) -> dict:
+    """Ours vs WeasyPrint alone (medians of interleaved runs) and the 150-standard page counts."""
     from weasyprint import HTML
 
-    result, name = load(args.result)
+    result, name = load(result_path)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         # WeasyPrint alone: the same HTML on disk beside a copy of our assets, default fetcher.
@@ -136,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         ours()  # warm caches (fonts, templates) for both
         plain()
         t_ours, t_plain = [], []
-        for _ in range(args.repeat):  # interleaved, so drift hits both alike
+        for _ in range(repeat):  # interleaved, so drift hits both alike
             t_ours += timed(ours, 1)
             t_plain += timed(plain, 1)
         big = synthetic_result(result, 150)
@@ -144,19 +140,32 @@ def main(argv: list[str] | None = None) -> int:
         stress = synthetic_result(result, 150, "stress")
         t_stress = timed(lambda: pdf.write_pdf(stress, tmp / "stress.pdf", created=CREATED), 1)[0]
         ours_s, plain_s = statistics.median(t_ours), statistics.median(t_plain)
-        rows = [
-            ("write_pdf (ours)", f"{ours_s:.2f} s", f"{page_count(tmp / 'ours.pdf')} pages"),
-            ("WeasyPrint HTML(filename)", f"{plain_s:.2f} s", f"{page_count(tmp / 'plain.pdf')} pages"),
-            ("ratio ours / WeasyPrint", f"{ours_s / plain_s:.3f}", "goal <= 1.10"),
-            ("150 standards, typical", f"{t_big:.2f} s", f"{page_count(tmp / 'big.pdf')} pages (goal < 15)"),
-            ("150 standards, stress", f"{t_stress:.2f} s",
-             f"{page_count(tmp / 'stress.pdf')} pages (every note kept, 30% gaps)"),
-        ]
+        return {"name": name, "document": view.document_id(result), "repeat": repeat,
+                "ours": ours_s, "weasyprint": plain_s, "ratio": ours_s / plain_s,
+                "pages_ours": page_count(tmp / "ours.pdf"), "pages_plain": page_count(tmp / "plain.pdf"),
+                "t_150": t_big, "pages_150": page_count(tmp / "big.pdf"),
+                "t_stress": t_stress, "pages_stress": page_count(tmp / "stress.pdf")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("result", nargs="?", help="an engine result (JSON); default: a real assessment")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    m = measure(args.result, args.repeat)
+    rows = [
+        ("write_pdf (ours)", f"{m['ours']:.2f} s", f"{m['pages_ours']} pages"),
+        ("WeasyPrint HTML(filename)", f"{m['weasyprint']:.2f} s", f"{m['pages_plain']} pages"),
+        ("ratio ours / WeasyPrint", f"{m['ratio']:.3f}", "goal <= 1.10"),
+        ("150 standards, typical", f"{m['t_150']:.2f} s", f"{m['pages_150']} pages (goal < 15)"),
+        ("150 standards, stress", f"{m['t_stress']:.2f} s",
+         f"{m['pages_stress']} pages (every note kept, 30% gaps)"),
+    ]
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'value':>8}  note")
     for measure, value, note in rows:
         print(f"{measure:<{width}}  {value:>8}  {note}")
-    print(f"(median of {args.repeat}; {name}; document {view.document_id(result)})")
+    print(f"(median of {m['repeat']}; {m['name']}; document {m['document']})")
     return 0
 
 
