@@ -66,30 +66,35 @@ def evaluate_standard(st: Standard, spec: Spec, ctx: Context, params_key: tuple 
     reported = {}
     for qid, q in st.reported_questions:
         v = answers.get(qid)
-        reported[q.label] = v.describe() if q.type == "proportion" and v is not None else format_value(v, q.type, q.unit)
-
-    def result(status: str, reason: str) -> StandardResult:
-        return StandardResult(st, status, reason, reported, required)
-
+        if v is None:
+            reported[q.label] = "not answered"
+        elif q.type == "proportion":
+            reported[q.label] = v.describe()
+        else:
+            reported[q.label] = format_value(v, q.type, q.unit)
     if st.applies is not None:
         applies = st.applies.evaluate(ctx)
         if applies is False:
-            return result("not_applicable", f"does not apply: it applies only when {st.applies.describe(ctx.params)}")
+            return StandardResult(st, "not_applicable", f"does not apply: it applies only when "
+                                  f"{st.applies.describe(ctx.params)}", reported, required)
         if applies is None:
-            return result("not_answered", "cannot tell whether it applies: " + "; ".join(st.applies.failures(ctx)))
+            return StandardResult(st, "not_answered", "cannot tell whether it applies: "
+                                  + "; ".join(st.applies.failures(ctx)), reported, required)
     for qid in st.proportions:
         v = answers.get(qid)
         if v is not None and v.denominator == 0:
-            return result("not_applicable", f"no eligible cases: {spec.questions[qid].label} has a denominator of 0")
+            return StandardResult(st, "not_applicable", f"no eligible cases: {spec.questions[qid].label} has a "
+                                  "denominator of 0", reported, required)
     met = st.met.evaluate(ctx)  # type: ignore[union-attr]
     if met is True:
-        return result("met", f"meets the requirement: {required}")
+        return StandardResult(st, "met", f"meets the requirement: {required}", reported, required)
     if met is None:
-        return result("not_answered", "; ".join(st.met.failures(ctx)))  # type: ignore[union-attr]
+        return StandardResult(st, "not_answered", "; ".join(st.met.failures(ctx)), reported, required)  # type: ignore[union-attr]
     failures = "; ".join(st.met.failures(ctx))  # type: ignore[union-attr]
     if st.partial is not None and st.partial.evaluate(ctx) is True:
-        return result("partially_met", f"partly meets it ({st.partial.describe(ctx.params)}); {failures}")
-    return result("not_met", failures)
+        return StandardResult(st, "partially_met", f"partly meets it ({st.partial.describe(ctx.params)}); {failures}",
+                              reported, required)
+    return StandardResult(st, "not_met", failures, reported, required)
 
 
 def score(results: list[StandardResult], credit_derogated: bool = False,

@@ -107,6 +107,13 @@ class Compare(Condition):
     label: str
     unit: str | None
 
+    def __post_init__(self) -> None:
+        # evaluation is the hot path: decide once what it needs
+        v = self.value
+        self._fn = _OPS[self.op]
+        self._literal = not (isinstance(v, ParamRef) or (isinstance(v, tuple) and any(isinstance(x, ParamRef) for x in v)))
+        self._proportion = self.qtype == "proportion"
+
     def _target(self, params: Mapping[str, Any]) -> Any:
         v = self.value
         if isinstance(v, ParamRef):
@@ -119,11 +126,11 @@ class Compare(Condition):
         answer = ctx.answers.get(self.question)
         if answer is None:
             return None
-        if self.qtype == "proportion":
+        if self._proportion:
             answer = answer.percent
             if answer is None:
                 return None
-        return _OPS[self.op](answer, self._target(ctx.params))
+        return self._fn(answer, self.value if self._literal else self._target(ctx.params))
 
     def describe(self, params: Mapping[str, Any]) -> str:
         target = self._target(params)

@@ -21,6 +21,7 @@ from .rules import NUMERIC, format_value, suggest
 from .spec import Question, Spec
 
 FORMAT = 1
+MIN_YEAR, MAX_YEAR = 1900, 2999  # a plausible assessment date
 
 
 class _Model(BaseModel):
@@ -91,7 +92,9 @@ class Proportion:
 
     @property
     def percent(self) -> Optional[float]:
-        return None if self.denominator == 0 else 100.0 * self.numerator / self.denominator
+        # integer true division is exact up to one rounding and cannot overflow here (n <= d);
+        # 100.0 * n overflowed for counts of more than 308 digits
+        return None if self.denominator == 0 else 100 * self.numerator / self.denominator
 
     def describe(self) -> str:
         if self.denominator == 0:
@@ -158,6 +161,10 @@ def parse(doc: yamlsafe.Document, *, spec: Spec | None = None) -> Submission:
     problems: list[Problem] = []
     if env.format != FORMAT:
         problems.append(doc.problem(("format",), f"format {env.format} is not supported; this version reads format {FORMAT}"))
+    if not MIN_YEAR <= env.assessed_on.year <= MAX_YEAR:
+        # policy windows are worked out in months from this date; year 1 or 9999 overflowed them
+        problems.append(doc.problem(("assessed_on",), f"assessed_on {env.assessed_on} is not a plausible assessment "
+                                                      f"date (expected a year from {MIN_YEAR} to {MAX_YEAR})"))
     if spec is None:
         try:
             spec = spec_mod.load(env.spec)
@@ -202,7 +209,12 @@ def parse(doc: yamlsafe.Document, *, spec: Spec | None = None) -> Submission:
     return Submission(doc.file, doc, env, spec, answers)
 
 
+_FAST = {"boolean": bool, "text": str}
+
+
 def _answer(q: Question, raw: Any, path: tuple, doc: yamlsafe.Document, problems: list[Problem]) -> Optional[Answer]:
+    if _FAST.get(q.type) is raw.__class__:  # the commonest answers: a bare yes/no or text
+        return Answer(raw)
     evidence: list[Evidence] = []
     comment = None
     vpath = path
