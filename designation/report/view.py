@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping
 from . import vocab
 
 # The executive summary is one page: longer lists are cut there and given in full later on.
-SUMMARY_MAX = {"reasons": 8, "conditions": 10, "changes": 8}
+SUMMARY_MAX = {"reasons": 6, "conditions": 10, "changes": 6}
 CATEGORY_RANK = {"core": 0, "expected": 1, "developmental": 2}
 STATUS_RANK = {"not_met": 0, "not_answered": 1, "partially_met": 2, "met": 3, "not_applicable": 4}
 
@@ -441,6 +441,10 @@ def site_view(result: Mapping[str, Any], created: dt.datetime | None = None) -> 
         # every standard to change already has a row (with its title) in the conditions table
         "change_ids_only": bool(r["outcome"]["to_change_outcome"])
         and {c["id"] for c in r["outcome"]["to_change_outcome"]} <= {c["standard"] for c in r["outcome"]["conditions"]},
+        # every standard to change is already named under "Why": say so in a sentence, not a second list
+        "change_named_in_reasons": bool(r["outcome"]["to_change_outcome"]) and all(
+            any(c["id"] in reason for reason in r["outcome"]["reasons"][:SUMMARY_MAX["reasons"]])
+            for c in r["outcome"]["to_change_outcome"]),
         "uncovered": [s for s in gaps if not s["action_plan"] and not s["derogation"]
                       and s["category"] != "developmental"],
         "domains": domains,
