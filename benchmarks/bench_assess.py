@@ -10,21 +10,12 @@ import random
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
 
+from _common import best_of as best
 from designation import api, spec as spec_mod, synth
-
-
-def best(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def main(n: int = 1000, spec_id: str = "uec-ec") -> dict[str, float]:

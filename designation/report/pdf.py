@@ -12,9 +12,8 @@ import datetime as dt
 import hashlib
 import io
 import os
-import tempfile
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from . import html, view
 
@@ -96,34 +95,12 @@ def render_pdf_bytes(source: str, files: Mapping[str, bytes], created: dt.dateti
 
 def _write(source: str, out: str | os.PathLike, files: Mapping[str, bytes], created: dt.datetime,
            doc_id: str) -> Path:
+    """Render first, then write atomically (designation.atomic): a failed render writes nothing."""
+    from ..atomic import write_bytes
+
     data = render_pdf_bytes(source, files, created, doc_id)
-    return write_atomic(out, lambda fh: fh.write(data))
-
-
-def write_atomic(out: str | os.PathLike, write: Callable[[Any], Any]) -> Path:
-    """Write a file via a temporary file in the same folder, then ``os.replace``.
-
-    Readers see the old file or the whole new one, never half a file; on any failure the
-    temporary file is removed and the target is left as it was.
-    """
-    target = Path(out)
-    folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return target
+    write_bytes(out, data)
+    return Path(out)
 
 
 def read_attachments(pdf_path: str | os.PathLike) -> dict[str, bytes]:
