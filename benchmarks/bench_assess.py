@@ -43,7 +43,7 @@ def main(n: int = 1000, spec_id: str = "uec-ec") -> dict[str, float]:
     imports_weasy = "weasyprint" in startup
     ratio = t_assess / t_parse
     print(f"spec {spec_id}: {len(spec.standards)} standards, {len(spec.questions)} questions, {n} submissions")
-    print(f"| measure | seconds | per file (ms) |\n|---|---|---|")
+    print("| measure | seconds | per file (ms) |\n|---|---|---|")
     print(f"| parse only (PyYAML CSafeLoader) | {t_parse:.3f} | {1000 * t_parse / n:.2f} |")
     print(f"| assess (load, validate, evaluate, decide, JSON) | {t_assess:.3f} | {1000 * t_assess / n:.2f} |")
     print(f"ratio assess/parse: {ratio:.2f} (goal <= 2.0)")

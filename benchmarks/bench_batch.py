@@ -7,7 +7,6 @@ number of sites grows tenfold (1,000 -> 10,000 submissions, ``assess --format cs
 """
 from __future__ import annotations
 
-import resource
 import shutil
 import subprocess
 import sys

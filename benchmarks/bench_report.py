@@ -163,8 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'value':>8}  note")
-    for measure, value, note in rows:
-        print(f"{measure:<{width}}  {value:>8}  {note}")
+    for label, value, note in rows:
+        print(f"{label:<{width}}  {value:>8}  {note}")
     print(f"(median of {m['repeat']}; {m['name']}; document {m['document']})")
     return 0
 

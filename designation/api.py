@@ -8,7 +8,6 @@ The CLI is a thin shell over these functions, and the tests call them directly::
 """
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
@@ -20,7 +19,6 @@ from . import tailoring as tailor_mod, yamlsafe
 from .designate import Cover, Decision, decide
 from .engine import StandardResult
 from .errors import InputError, Problem
-from .rules import format_value
 from .spec import CONFIDENCE_TEXT, Spec
 from .submission import Submission
 

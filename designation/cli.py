@@ -100,7 +100,6 @@ def specs_cmd(args: tuple[str, ...]) -> None:
 
 
 def _specs_list(spec_mod: Any) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title="Specifications", title_justify="left")
@@ -221,7 +220,7 @@ def _expand(files: tuple[str, ...]) -> list[Path]:
 @click.argument("files", nargs=-1, required=True)
 def validate(files: tuple[str, ...]) -> None:
     """Check submissions (and derogations.yaml / tailoring.yaml) for schema and type errors."""
-    from . import derogations, submission, tailoring, yamlsafe
+    from . import derogations, submission, tailoring
 
     bad = 0
     for path in _expand(files):

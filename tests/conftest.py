@@ -1,7 +1,6 @@
 """Shared test helpers: a small fixture spec ladder (mini-base, mini-top) and file builders."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 

@@ -3,7 +3,6 @@ raise the project's own error type."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
