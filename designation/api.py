@@ -283,11 +283,11 @@ def _to_json(a: Assessment) -> dict[str, Any]:
     }
 
 
-def report_attachments(a: Assessment) -> dict[str, bytes]:
+def report_attachments(inputs: Inputs) -> dict[str, bytes]:
     """The inputs a report embeds so that ``designation verify`` can re-score it."""
-    files = {"submission.yaml": a.inputs.submission[1]}
-    for name, src in (("review.yaml", a.inputs.review), ("derogations.yaml", a.inputs.derogations),
-                      ("tailoring.yaml", a.inputs.tailoring)):
+    files = {"submission.yaml": inputs.submission[1]}
+    for name, src in (("review.yaml", inputs.review), ("derogations.yaml", inputs.derogations),
+                      ("tailoring.yaml", inputs.tailoring)):
         if src is not None:
             files[name] = src[1]
     return files
@@ -299,7 +299,7 @@ def write_report(a: Assessment, pdf: str | Path, *, html: str | Path | None = No
     from . import report
 
     result = a.to_json()
-    report.write_pdf(result, pdf, attachments=report_attachments(a), created=created)
+    report.write_pdf(result, pdf, attachments=report_attachments(a.inputs), created=created)
     if html is not None:
         from .atomic import write_text
 

@@ -38,6 +38,7 @@ class SiteOutcome:
     status: Optional[str] = None        # the outcome status; the result itself stays on disk
     problems: list[Problem] = field(default_factory=list)
     json_path: Optional[str] = None
+    render_args: Optional[tuple] = None   # what phase 2 needs to render this site's PDF
 
 
 @dataclass
@@ -85,28 +86,60 @@ def slim(result: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _work(args: tuple) -> SiteOutcome:
-    """One site, in a worker process: assess, write JSON and PDF, then the key (last)."""
-    sub, review, derogations, tailoring, outdir, created, key, render = args
+def _assess(args: tuple) -> SiteOutcome:
+    """Phase 1, one site: assess and write its JSON (and, without PDFs, its cache key)."""
+    sub, review, derogations, tailoring, outdir, key, render = args
     from . import api
+    from .atomic import write_text
 
     name = Path(sub).stem
     try:
         a = api.assess_path(sub, review=review, derogations=derogations, tailoring=tailoring, discover=False)
-        result = a.to_json()
-        if key is None:
-            key = site_key(Path(sub), a.spec.sha256, review, derogations, tailoring)
-        from .atomic import write_text
-
-        write_text(Path(outdir) / f"{name}.json", json.dumps(result, indent=2, ensure_ascii=False, sort_keys=True))
-        if render:
-            api.write_report(a, Path(outdir) / f"{name}.pdf", created=created)
-        write_text(Path(outdir) / f".{name}.key", key)
-        return SiteOutcome(str(sub), "rendered", result["outcome"]["status"],
-                           [Problem(str(w.file), w.message, w.line, w.column) for w in a.warnings],
-                           str(Path(outdir) / f"{name}.json"))
     except InputError as exc:
         return SiteOutcome(str(sub), "invalid", None, exc.problems)
+    result = a.to_json()
+    if key is None:
+        key = site_key(Path(sub), a.spec.sha256, review, derogations, tailoring)
+    json_path = Path(outdir) / f"{name}.json"
+    write_text(json_path, json.dumps(result, indent=2, ensure_ascii=False, sort_keys=True))
+    if not render:
+        write_text(Path(outdir) / f".{name}.key", key)
+    return SiteOutcome(str(sub), "rendered", result["outcome"]["status"],
+                       [Problem(str(w.file), w.message, w.line, w.column) for w in a.warnings], str(json_path),
+                       (sub, review, derogations, tailoring, str(json_path), key))
+
+
+def _render(args: tuple) -> None:
+    """Phase 2, one site: its PDF from the JSON result and the raw inputs, then its cache key (last)."""
+    sub, review, derogations, tailoring, json_path, key, created = args
+    from . import api, report, yamlsafe
+    from .atomic import write_text
+
+    json_path = Path(json_path)
+    result = json.loads(json_path.read_text())
+    inputs = api.Inputs(*[(str(p), yamlsafe.read_bytes(p)) if p else None
+                          for p in (sub, review, derogations, tailoring)])
+    report.write_pdf(result, json_path.with_suffix(".pdf"), attachments=api.report_attachments(inputs),
+                     created=created)
+    write_text(json_path.parent / f".{json_path.stem}.key", key)
+
+
+def _phase2(task: tuple) -> None:
+    kind, payload, _ = task
+    (_summary if kind == "summary" else _render)(payload)
+
+
+def _summary(args: tuple) -> None:
+    """The network summary: CSV (and PDF) from the per-site JSON, read back one at a time."""
+    json_files, out, created, render, summary_key = args
+    from . import report
+    from .atomic import write_text
+
+    out = Path(out)
+    write_text(out / "network-summary.csv", report.network_matrix_csv(_slims(json_files)))
+    if render:
+        report.write_network_pdf(list(_slims(json_files)), out / "network-summary.pdf", created=created)
+    write_text(out / ".network-summary.key", summary_key)
 
 
 def site_key(sub: Path, spec_sha: str, review: Optional[Path], derogations: Optional[Path],
@@ -167,32 +200,47 @@ def run(folder: str | Path, outdir: str | Path, *, jobs: Optional[int] = None, r
                     if progress:
                         progress(outcome)
                     continue
-            yield (str(sub), review, settings["derogations"], settings["tailoring"], str(out), created, key, render)
+            yield (str(sub), review, settings["derogations"], settings["tailoring"], str(out), key, render)
 
     jobs = max(1, jobs or os.cpu_count() or 1)
-    runner = _run_pool if jobs > 1 and len(subs) > 1 else _run_serial
-    for o in runner(todo(), jobs, progress):
-        outcomes.append(o)
+    with _Workers(jobs if len(subs) > 1 else 1) as workers:
+        # phase 1: assess every site that changed (fast); report it now unless a PDF is still to come
+        assessed = []
+        for o in workers.map(_assess, todo(), on_error=lambda item, msg: SiteOutcome(item[0], "failed", None,
+                                                                                      [Problem(item[0], msg)])):
+            if o.state == "rendered" and render:
+                assessed.append(o)
+            else:
+                outcomes.append(o)
+                if progress:
+                    progress(o)
 
+        # phase 2: the network summary and every site's PDF, side by side on the workers
+        done = sorted(outcomes + assessed, key=lambda o: o.file)
+        json_files = [o.json_path for o in done if o.json_path]
+        summary_key = hashlib.sha256("".join(_sha(Path(p)) for p in json_files).encode()
+                                     + REPORT_VERSION.encode()).hexdigest()
+        key_file = out / ".network-summary.key"
+        summary_due = bool(json_files) and (
+            bool(assessed) or any(o.state == "rendered" for o in outcomes) or not key_file.is_file()
+            or key_file.read_text() != summary_key or not (out / "network-summary.csv").is_file()
+            or (render and not (out / "network-summary.pdf").is_file()))
+        # the summary first: it is the longest single task
+        tasks: list[tuple] = [("summary", (json_files, str(out), created, render, summary_key), -1)] if summary_due else []
+        tasks += [("site", o.render_args + (created,), i) for i, o in enumerate(assessed)]
+        for (kind, _, i), failure in workers.run_all(_phase2, tasks):
+            if kind == "summary":
+                if failure:
+                    raise InputError.at(str(out / "network-summary.pdf"), failure)
+                continue
+            o = assessed[i]
+            if failure:
+                o.state, o.problems = "failed", o.problems + [Problem(o.file, failure)]
+            outcomes.append(o)
+            if progress:
+                progress(o)
     outcomes.sort(key=lambda o: o.file)
-    rendered_any = any(o.state == "rendered" for o in outcomes)
-    json_files = [Path(o.json_path) for o in outcomes if o.json_path]
-    summary_key = hashlib.sha256("".join(_sha(p) for p in json_files).encode() + REPORT_VERSION.encode()).hexdigest()
-    key_file = out / ".network-summary.key"
-    summary_rendered = False
-    if json_files and (rendered_any or not key_file.is_file() or key_file.read_text() != summary_key
-                       or not (out / "network-summary.csv").is_file()
-                       or (render and not (out / "network-summary.pdf").is_file())):
-        from . import report
-        from .atomic import write_text
-
-        # the sites are read back from their JSON one at a time: memory does not grow with the network
-        write_text(out / "network-summary.csv", report.network_matrix_csv(_slims(json_files)))
-        if render:
-            report.write_network_pdf(list(_slims(json_files)), out / "network-summary.pdf", created=created)
-        write_text(key_file, summary_key)
-        summary_rendered = True
-    return BatchResult(outcomes, summary_rendered, time.perf_counter() - start, out)
+    return BatchResult(outcomes, summary_due, time.perf_counter() - start, out)
 
 
 def _status_of(json_file: Path) -> Optional[str]:
@@ -202,53 +250,76 @@ def _status_of(json_file: Path) -> Optional[str]:
         return None  # a damaged cache entry is simply rebuilt
 
 
-def _slims(json_files: list[Path]):
+def _slims(json_files: list):
     for p in json_files:
-        yield slim(json.loads(p.read_text()))
+        yield slim(json.loads(Path(p).read_text()))
 
 
-def _run_serial(work, jobs: int, progress: Optional[Callable[[SiteOutcome], None]]):
-    for item in work:
-        o = _work(item)
-        if progress:
-            progress(o)
-        yield o
+class _Workers:
+    """A process pool that keeps only a few tasks in flight (flat memory), survives a killed
+    worker (the sites it held are reported and the pool is rebuilt), and runs inline for one job."""
 
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+        self.pool: Optional[ProcessPoolExecutor] = None
 
-def _run_pool(work, jobs: int, progress: Optional[Callable[[SiteOutcome], None]]):
-    """Run ``work`` on ``jobs`` processes, keeping only a few items in flight (flat memory)."""
-    pool = ProcessPoolExecutor(max_workers=jobs)
-    in_flight: dict[Future, tuple] = {}
-    items = iter(work)
-    try:
+    def __enter__(self) -> "_Workers":
+        if self.jobs > 1:
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs)
+        return self
+
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=exc_type is None, cancel_futures=exc_type is not None)
+
+    def map(self, fn: Callable[[Any], Any], items: Any, on_error: Callable[[Any, str], Any]):
+        for item, failure, value in self._run(fn, items, wrap=False):
+            yield on_error(item, failure) if failure else value
+
+    def run_all(self, fn: Callable[[Any], Any], items: Any):
+        """Yield (item, failure message or None) as tasks finish; ``fn`` runs in the workers."""
+        for item, failure, _ in self._run(fn, items, wrap=True):
+            yield item, failure
+
+    def _run(self, fn: Callable[[Any], Any], items: Any, wrap: bool):
+        if self.pool is None:
+            for item in items:
+                try:
+                    yield item, None, fn(item)
+                except (InputError, OSError, RuntimeError) as exc:
+                    if not wrap:
+                        raise
+                    yield item, _message(exc), None
+            return
+        in_flight: dict[Future, Any] = {}
+        items = iter(items)
         while True:
-            while len(in_flight) < jobs * 2:
+            while len(in_flight) < self.jobs * 2:
                 item = next(items, None)
                 if item is None:
                     break
-                in_flight[pool.submit(_work, item)] = item
+                in_flight[self.pool.submit(fn, item)] = item
             if not in_flight:
-                break
+                return
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
             for f in done:
                 item = in_flight.pop(f)
                 try:
-                    o = f.result()
+                    yield item, None, f.result()
                 except BrokenProcessPool:
-                    o = SiteOutcome(item[0], "failed", None,
-                                    [Problem(item[0], "a worker process died while processing this site; "
-                                                      "run the batch again to resume")])
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    pool = ProcessPoolExecutor(max_workers=jobs)
+                    yield item, "a worker process died while processing this; run the batch again to resume", None
+                    self.pool.shutdown(wait=False, cancel_futures=True)
+                    self.pool = ProcessPoolExecutor(max_workers=self.jobs)
                     for g, other in list(in_flight.items()):  # resubmit the ones lost with the pool
-                        in_flight.pop(g)
-                        in_flight[pool.submit(_work, other)] = other
-                except Exception as exc:  # a bug must not lose the other sites' work
-                    o = SiteOutcome(item[0], "failed", None, [Problem(item[0], f"internal error: {type(exc).__name__}: {exc}")])
-                if progress:
-                    progress(o)
-                yield o
-    except KeyboardInterrupt:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
+                        del in_flight[g]
+                        in_flight[self.pool.submit(fn, other)] = other
+                except Exception as exc:  # a bug or a full disk must not lose the other sites' work
+                    yield item, _message(exc), None
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, InputError):
+        return "; ".join(p.message for p in exc.problems)
+    if isinstance(exc, OSError):
+        return f"cannot write output: {exc.strerror or exc}"
+    return f"{type(exc).__name__}: {exc}"
