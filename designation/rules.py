@@ -315,7 +315,7 @@ class Compiler:
             return Answered(q, self.questions[q].label) if q else None
         if "question" in keys:
             return self._comparison(raw, path, owner)
-        self.fault(path, f"{owner}: unknown condition form with keys {sorted(keys)}; expected one of "
+        self.fault(path, f"{owner}: unknown condition form with keys {sorted(keys, key=str)}; expected one of "
                          "question+comparison, all, any, not, at_least+of, answered")
         return None
 
@@ -378,7 +378,7 @@ class Compiler:
 
     def _check_scalar(self, q: Any, value: Any, path: tuple, owner: str) -> bool:
         if isinstance(value, dict):
-            if set(value) != {"param"} or value["param"] not in self.params:
+            if set(value) != {"param"} or not isinstance(value["param"], str) or value["param"] not in self.params:
                 hint = suggest(str(value.get("param")), self.params) if isinstance(value, dict) else None
                 self.fault(path, f"{owner}: unknown parameter {value.get('param')!r}"
                                  + (f"; did you mean {hint!r}?" if hint else ""))

@@ -53,6 +53,13 @@ class Evidence(_Model):
     date: Optional[dt.date] = None
     owner: Optional[str] = None
 
+    @field_validator("title")
+    @classmethod
+    def _titled(cls, v: str) -> str:
+        if not v.strip():   # an untitled item would silence the evidence_missing flag
+            raise ValueError("evidence needs a title")
+        return v
+
     @field_validator("reference", mode="before")
     @classmethod
     def _text(cls, v: Any) -> Any:

@@ -27,15 +27,18 @@ class Tailoring:
                 path = ("parameters", sid, name)
                 p = spec.parameters.get(name)
                 if p is None:
-                    hint = suggest(name, spec.parameters)
+                    hint = suggest(str(name), spec.parameters)
                     problems.append(self.doc.problem(path, f"unknown parameter {name!r} for spec {sid!r}"
                                                      + (f"; did you mean {hint!r}?" if hint else ""), key=True))
                     continue
                 lo, hi = p.bounds()
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     problems.append(self.doc.problem(path, f"{name}: expected a number, got {value!r}"))
+                elif value != value or value in (float("inf"), float("-inf")):
+                    problems.append(self.doc.problem(path, f"{name}: expected a finite number, got {value}"))
                 elif (lo is not None and value < lo) or (hi is not None and value > hi):
-                    problems.append(self.doc.problem(path, f"{name}: {value} is outside the bounds the spec allows ({lo:g} to {hi:g})"))
+                    bounds = ("any" if lo is None else f"{lo:g}") + " to " + ("any" if hi is None else f"{hi:g}")
+                    problems.append(self.doc.problem(path, f"{name}: {value} is outside the bounds the spec allows ({bounds})"))
                 else:
                     out[name] = value
         if problems:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Optional
 
 import yaml
@@ -199,27 +198,49 @@ def _key_value(node: yaml.Node) -> Any:
 
 
 def _check_depth(text: str, name: str) -> None:
-    """Refuse deep nesting before libyaml's recursive composer can overflow the C stack.
+    """Refuse deep nesting, and documents with too many values, before composing them.
 
-    Each level of nesting needs one of ``[ { - : ?``; when a document has few of them it cannot
-    be deep, so the common case costs five ``str.count`` calls. Otherwise an event scan (which
-    is iterative) measures the real depth.
+    libyaml's recursive composer can overflow the C stack on deep nesting, and it builds every
+    node of a document (hundreds of bytes each) before the builder can count them, so a file
+    just under the size limit made of millions of tiny values took seconds and gigabytes.
+    Each level of nesting needs one of ``[ { - : ?`` and each further value one of those or
+    ``,``; when a document has few of them it can be neither deep nor large, so the common case
+    costs a few ``str.count`` calls. Otherwise an event scan (iterative, and streaming: memory
+    stays flat) measures the depth and counts the values as the builder will (keys are not
+    counted, aliases once), stopping at the first limit passed.
     """
-    if sum(text.count(c) for c in "[{-:?") <= 2_000:
+    if sum(text.count(c) for c in "[{-:?,") <= 2_000:
         return
-    depth = 0
+    nodes = 0
+    stack: list[list[bool]] = []   # per open collection: [is a mapping, next node is a key]
     try:
         for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    m = event.start_mark
-                    raise InputError.at(name, f"document is nested more than {MAX_DEPTH} levels deep",
-                                        m.line + 1, m.column + 1)
-            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-                depth -= 1
+            cls = event.__class__
+            if cls in _NODE_EVENTS:
+                top = stack[-1] if stack else None
+                if top is not None and top[0]:
+                    is_key, top[1] = top[1], not top[1]
+                else:
+                    is_key = False
+                if not is_key:
+                    nodes += 1
+                    if nodes > MAX_NODES:
+                        m = event.start_mark
+                        raise InputError.at(name, f"document has more than {MAX_NODES:,} values; refusing to read it",
+                                            m.line + 1, m.column + 1)
+                if cls is yaml.SequenceStartEvent or cls is yaml.MappingStartEvent:
+                    stack.append([cls is yaml.MappingStartEvent, True])
+                    if len(stack) > MAX_DEPTH:
+                        m = event.start_mark
+                        raise InputError.at(name, f"document is nested more than {MAX_DEPTH} levels deep",
+                                            m.line + 1, m.column + 1)
+            elif cls is yaml.SequenceEndEvent or cls is yaml.MappingEndEvent:
+                stack.pop()
     except yaml.YAMLError:
         return  # the real parse reports syntax errors with their position
+
+
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.AliasEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
 
 
 class _Builder:
@@ -248,7 +269,8 @@ class _Builder:
             try:
                 return construct(node)
             except (ValueError, yaml.YAMLError) as exc:
-                raise self.fail(node, f"cannot read value {node.value!r}: {exc}") from None
+                shown = node.value if len(node.value) <= 60 else node.value[:40] + "..."  # a 5 MB number stays one line
+                raise self.fail(node, f"cannot read value {shown!r}: {exc}") from None
         if depth >= MAX_DEPTH:
             raise self.fail(node, f"document is nested more than {MAX_DEPTH} levels deep")
         depth += 1

@@ -101,7 +101,7 @@ def site_pdf(assessment, tmp_path_factory) -> tuple[dict, bytes, Path]:
     """The Northfield report, rendered from the real engine's result with its inputs attached."""
     result = assessment.to_json()
     out = tmp_path_factory.mktemp("site") / "northfield.pdf"
-    data = render(result, out, attachments=api.report_attachments(assessment))
+    data = render(result, out, attachments=api.report_attachments(assessment.inputs))
     return result, data, out
 
 
@@ -240,12 +240,12 @@ def test_pdf_embeds_inputs_and_result(site_pdf, assessment):
     assert files["submission.yaml"] == (SUBMISSIONS / SITE).read_bytes()
     assert json.loads(files["result.json"]) == json.loads(json.dumps(result))
     assert files["result.json"] == view.result_json(result)
-    assert set(files) == {"result.json"} | set(api.report_attachments(assessment))
+    assert set(files) == {"result.json"} | set(api.report_attachments(assessment.inputs))
 
 
 def test_pdf_bytes_are_identical_for_a_pinned_creation_date(site_pdf, assessment, tmp_path):
     result, data, _ = site_pdf
-    again = render(result, tmp_path / "again.pdf", attachments=api.report_attachments(assessment))
+    again = render(result, tmp_path / "again.pdf", attachments=api.report_attachments(assessment.inputs))
     assert hashlib.sha256(again).hexdigest() == hashlib.sha256(data).hexdigest()
 
 
@@ -283,7 +283,7 @@ def test_verify_finds_a_report_whose_outcome_was_edited(site_pdf, assessment, tm
     target["status"] = "not_met"
     forged["score"]["overall"] = 100.0
     out = tmp_path / "forged.pdf"
-    render(forged, out, attachments=api.report_attachments(assessment))
+    render(forged, out, attachments=api.report_attachments(assessment.inputs))
     ok, differences = verify_pdf(out)
     assert not ok
     assert "outcome: the report says designated, re-scoring gives designated with conditions" in differences
@@ -293,7 +293,7 @@ def test_verify_finds_a_report_whose_outcome_was_edited(site_pdf, assessment, tm
 
 def test_verify_finds_a_swapped_input(site_pdf, assessment, tmp_path, monkeypatch):
     result, data, _ = site_pdf
-    files = api.report_attachments(assessment)
+    files = api.report_attachments(assessment.inputs)
     files["submission.yaml"] = files["submission.yaml"].replace(b"value: 12", b"value: 16", 1)
 
     def same_pdf(source, attached, created, doc_id, fetcher=None):  # reuse the layout, swap the file
