@@ -133,10 +133,12 @@ def _summary(args: tuple) -> None:
     """The network summary: CSV (and PDF) from the per-site JSON, read back one at a time."""
     json_files, out, created, render, summary_key = args
     from . import report
-    from .atomic import write_text
+    from .atomic import replacing, write_text
+    from .report.network import write_matrix_csv
 
     out = Path(out)
-    write_text(out / "network-summary.csv", report.network_matrix_csv(_slims(json_files)))
+    with replacing(out / "network-summary.csv") as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        write_matrix_csv(lambda: _slims(json_files), fh)
     if render:
         report.write_network_pdf(list(_slims(json_files)), out / "network-summary.pdf", created=created)
     write_text(out / ".network-summary.key", summary_key)
