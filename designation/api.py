@@ -107,7 +107,7 @@ def assess_sources(*, submission: Source, review: Optional[Source] = None, derog
     sub = sub_mod.parse(_doc(submission))
     spec = sub.spec
     assessed_on = sub.assessed_on
-    params = spec.defaults()
+    params = dict(spec.defaults())
     tailored: dict[str, float] = {}
     if tailoring is not None:
         tailored = tailor_mod.parse(_doc(tailoring)).for_spec(spec)
@@ -259,12 +259,12 @@ def _to_json(a: Assessment) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "spec": dict(spec.json),  # top level copied; the lists inside are shared and read-only
-        "site": env.site.model_dump(),
+        "site": dict(env.site.__dict__),  # flat models of plain values: cheaper than model_dump
         "submission_file": Path(sub.file).name,
         "claimed": env.claimed,
         "assessed_on": env.assessed_on.isoformat(),
-        "period": {k: _iso(v) for k, v in env.period.model_dump().items()} if env.period else None,
-        "signed_off_by": {k: _iso(v) for k, v in env.signed_off_by.model_dump().items()} if env.signed_off_by else None,
+        "period": {k: _iso(v) for k, v in env.period.__dict__.items()} if env.period else None,
+        "signed_off_by": {k: _iso(v) for k, v in env.signed_off_by.__dict__.items()} if env.signed_off_by else None,
         "outcome": {"status": d.status, "label": d.label, "qualifies_for": a.qualifies_for, "reasons": d.reasons,
                     "conditions": d.conditions, "to_change_outcome": d.to_change, "to_change_target": d.to_change_target,
                     "limiters": d.limiters},

@@ -133,6 +133,14 @@ class Compare(Condition):
         return self._fn(answer, self.value if self._literal else self._target(ctx.params))
 
     def describe(self, params: Mapping[str, Any]) -> str:
+        if self._literal:  # the same words whatever the parameters: worked out once
+            text = self.__dict__.get("_text")
+            if text is None:
+                text = self._text = self._describe(params)
+            return text
+        return self._describe(params)
+
+    def _describe(self, params: Mapping[str, Any]) -> str:
         target = self._target(params)
         if self.qtype == "boolean":
             positive = (self.op == "eq") == bool(target)

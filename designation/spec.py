@@ -205,6 +205,7 @@ class Spec:
         self.gaps: list[Gap] = []
         self.included: list[Spec] = []
         self.json: Optional[dict] = None  # the spec part of every result, built once
+        self._defaults: Optional[dict[str, float]] = None
         self.docs: dict[str, tuple[yamlsafe.Document, tuple]] = {}  # standard id -> (its file, path)
 
     @property
@@ -222,7 +223,10 @@ class Spec:
         self._by_id = {s.id: s for s in self.standards}
 
     def defaults(self) -> dict[str, float]:
-        return {k: p.default for k, p in self.parameters.items()}
+        """Parameter defaults (a shared dict: copy it before changing it)."""
+        if self._defaults is None:
+            self._defaults = {k: p.default for k, p in self.parameters.items()}
+        return self._defaults
 
     def __repr__(self) -> str:
         return f"<Spec {self.id} {self.edition}: {len(self.standards)} standards>"
