@@ -106,7 +106,7 @@ def _specs_list(spec_mod: Any) -> None:
     for col in ("id", "edition", "title", "standards", "designates"):
         table.add_column(col, overflow="fold")
     problems: list[Problem] = []
-    for sid, path in sorted(spec_mod.available().items()):
+    for _sid, path in sorted(spec_mod.available().items()):
         try:
             s = spec_mod.load_path(path)
         except InputError as exc:

@@ -345,7 +345,7 @@ class _Loader:
                                             f"parameter {pid!r}: default {p.default} is outside its bounds ({lo} to {hi})"))
             spec.parameters[pid] = p
         compiler = Compiler(name, spec.questions, spec.parameters, doc.where)
-        for qid, q in sf.questions.items():
+        for q in sf.questions.values():
             self._check_question(q, doc, compiler, problems)
         seen = {s.id for s in spec.standards}
         for i, st in enumerate(sf.standards):

@@ -48,7 +48,6 @@ _SCALARS = {tag: getattr(_constructor, fn.__name__) for tag, fn in SafeConstruct
             if tag in _SCALAR_TAGS and tag != _STR}
 _Scalar, _Mapping, _Sequence = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
 
-Path_ = tuple  # a path into a document: keys and list indexes
 
 
 @dataclass
