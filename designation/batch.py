@@ -47,10 +47,15 @@ class BatchResult:
     summary_rendered: bool
     seconds: float
     outdir: Path
+    summary_problem: Optional[Problem] = None
 
     @property
     def invalid(self) -> list[SiteOutcome]:
         return [s for s in self.sites if s.state in ("invalid", "failed")]
+
+    @property
+    def ok(self) -> bool:
+        return not self.invalid and self.summary_problem is None
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -230,10 +235,11 @@ def run(folder: str | Path, outdir: str | Path, *, jobs: Optional[int] = None, r
         # the summary first: it is the longest single task
         tasks: list[tuple] = [("summary", (json_files, str(out), created, render, summary_key), -1)] if summary_due else []
         tasks += [("site", o.render_args + (created,), i) for i, o in enumerate(assessed)]
+        summary_problem = None
         for (kind, _, i), failure in workers.run_all(_phase2, tasks):
             if kind == "summary":
-                if failure:
-                    raise InputError.at(str(out / "network-summary.pdf"), failure)
+                if failure:  # the sites' own outputs still count; the next run renders the summary again
+                    summary_problem = Problem(str(out / "network-summary.pdf"), failure)
                 continue
             o = assessed[i]
             if failure:
@@ -242,7 +248,8 @@ def run(folder: str | Path, outdir: str | Path, *, jobs: Optional[int] = None, r
             if progress:
                 progress(o)
     outcomes.sort(key=lambda o: o.file)
-    return BatchResult(outcomes, summary_due, time.perf_counter() - start, out)
+    return BatchResult(outcomes, summary_due and summary_problem is None, time.perf_counter() - start, out,
+                       summary_problem)
 
 
 def _status_of(json_file: Path) -> Optional[str]:
@@ -305,7 +312,9 @@ class _Workers:
                 return
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
             for f in done:
-                item = in_flight.pop(f)
+                item = in_flight.pop(f, None)
+                if item is None:  # lost with a broken pool and already resubmitted
+                    continue
                 try:
                     yield item, None, f.result()
                 except BrokenProcessPool:

@@ -420,14 +420,17 @@ def batch(folder: str, outdir: str, jobs: Optional[int], no_pdf: bool, created: 
         sys.exit(130)
     for site in result.sites:
         _report_problems(site.problems)
+    if result.summary_problem:
+        _report_problems([result.summary_problem])
     counts = result.counts()
     rendered = sum(1 for s in result.sites if s.state == "rendered")
     cached = sum(1 for s in result.sites if s.state == "cached")
     parts = [f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items())]
     _err(f"{len(result.sites)} sites: {', '.join(parts) or 'none assessed'}; {len(result.invalid)} invalid; "
-         f"{rendered} rendered, {cached} unchanged; summary {'rendered' if result.summary_rendered else 'unchanged'}; "
+         f"{rendered} rendered, {cached} unchanged; summary "
+         f"{'failed' if result.summary_problem else 'rendered' if result.summary_rendered else 'unchanged'}; "
          f"{result.seconds:.1f}s -> {result.outdir}")
-    if result.invalid:
+    if not result.ok:
         sys.exit(EXIT_INVALID)
 
 
@@ -456,11 +459,11 @@ class _BatchProgress:
 
     def update(self, site: Any) -> None:
         self.done += 1
-        status = site.status.replace("_", " ") if site.status else site.state
+        status = site.status.replace("_", " ") if site.status and site.state not in ("failed", "invalid") else ""
         if self.bar is not None:
             self.bar.update(self.task, advance=1, description=Path(site.file).name)
         else:
-            _err(f"[{self.done}/{self.total}] {Path(site.file).name}: {site.state} ({status})")
+            _err(f"[{self.done}/{self.total}] {Path(site.file).name}: {site.state}" + (f" ({status})" if status else ""))
 
 
 @main.command("diff")

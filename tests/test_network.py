@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,45 @@ def test_diff_between_two_rounds(tmp_path):
     assert run("diff", str(saved), str(saved)).output.endswith("No standard or value changed.\n")
     other = run("diff", str(old), str(SUBMISSIONS / "ec-eastbridge-not-designated.yaml"))
     assert other.exit_code == 1 and "diff compares two assessments of one site" in other.output
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(x) for x in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc to find the worker processes")
+def test_a_killed_worker_is_reported_and_the_rest_of_the_batch_completes(tmp_path):
+    network = tmp_path / "small"
+    network.mkdir()
+    for f in sorted(SUBMISSIONS.glob("*.yaml"))[:8]:
+        shutil.copy(f, network)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "designation.cli", "batch", str(network), "-o", str(out),
+                             "--jobs", "2"], stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while time.monotonic() < deadline and len(workers) < 2:   # wait until both workers are busy
+        workers = _children(proc.pid)
+        time.sleep(0.05)
+    assert workers, "no worker process started"
+    time.sleep(1.0)
+    os.kill(workers[0], signal.SIGKILL)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1, err
+    assert "a worker process died while processing this; run the batch again to resume" in err
+    assert "Traceback" not in err
+    assert not list(out.glob(".*.part"))
+    # the next run resumes: only what was lost is redone, and then everything is there
+    first_run_pdfs = {p.stem for p in out.glob("*.pdf")} - {"network-summary"}
+    again = batch.run(network, out, jobs=2, render=True)
+    assert again.ok
+    assert {Path(s.file).stem for s in again.sites if s.state == "cached"} == first_run_pdfs
+    assert all((out / f"{Path(s.file).stem}.pdf").is_file() for s in again.sites)
+    assert (out / "network-summary.pdf").is_file()
