@@ -19,10 +19,6 @@ from .rules import Context, format_value
 from .spec import Spec, Standard
 
 STATUSES = ("met", "partially_met", "not_met", "not_applicable", "not_answered")
-STATUS_TEXT = {
-    "met": "met", "partially_met": "partially met", "not_met": "not met",
-    "not_applicable": "not applicable", "not_answered": "not answered",
-}
 CREDIT = {"met": 1.0, "partially_met": 0.5, "not_met": 0.0, "not_answered": 0.0}
 
 

@@ -18,7 +18,6 @@ from typing import Any, Callable, Iterable, Mapping
 from .errors import Problem
 
 NUMERIC = {"integer", "number", "percentage", "hours_per_day", "minutes", "proportion"}
-ORDERED = NUMERIC | {"date"}
 COMPARISONS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "between")
 _WORDS = {
     "eq": "is", "ne": "is not", "gt": "is more than", "gte": "is at least",
