@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from . import __version__, derogations as derog_mod, engine, review as review_mod, submission as sub_mod
-from . import tailoring as tailor_mod, yamlsafe
+from . import __version__, engine
+
+from .inputs import derogations as derog_mod, review as review_mod, submission as sub_mod
+from .inputs import tailoring as tailor_mod, yamlsafe
 from .designate import Cover, Decision, decide
 from .engine import StandardResult
 from .errors import InputError, Problem
 from .spec import CONFIDENCE_TEXT, Spec
-from .submission import Submission
+from .inputs.submission import Submission
 
 SCHEMA = "designation.assessment/1"
 SETTINGS_FILES = ("derogations.yaml", "tailoring.yaml")

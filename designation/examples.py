@@ -10,7 +10,7 @@ from .engine import evaluate_standard
 from .errors import Problem
 from .rules import Context
 from .spec import Spec
-from .submission import _INVALID, check_value
+from .inputs.submission import _INVALID, check_value
 
 EXPECT = {"meets": "met", "fails": "not_met", "partial": "partially_met", "not_applicable": "not_applicable"}
 

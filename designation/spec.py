@@ -16,7 +16,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from . import yamlsafe
+from .inputs import yamlsafe
 from .errors import InputError, Problem
 from .rules import NUMERIC, Compiler, Condition, suggest
 

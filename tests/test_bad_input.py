@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from designation import yamlsafe
+from designation.inputs import yamlsafe
 from designation.cli import main
 from designation.errors import InputError
 

@@ -21,7 +21,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from designation import api, atomic, batch
+from designation import api, atomic
+from designation.network import batch
 from designation import spec as spec_mod
 from designation.cli import main
 from designation.errors import InputError

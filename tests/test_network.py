@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from designation import batch
+from designation.network import batch
 from designation.cli import main
 
 from .conftest import ROOT

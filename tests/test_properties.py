@@ -6,7 +6,8 @@ import json
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from designation import api, yamlsafe
+from designation import api
+from designation.inputs import yamlsafe
 from designation.designate import RANK
 from designation.errors import InputError
 
@@ -69,7 +70,7 @@ yaml_like = st.recursive(yaml_scalars, lambda children: st.one_of(
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.one_of(st.binary(max_size=300), yaml_like.map(lambda d: json.dumps(d).encode())))
 def test_loaders_only_ever_raise_input_error(mini_specs, tmp_path, data):
-    from designation import derogations, submission as sub_mod, tailoring
+    from designation.inputs import derogations, submission as sub_mod, tailoring
 
     f = tmp_path / "x.yaml"
     f.write_bytes(data)

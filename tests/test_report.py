@@ -346,7 +346,7 @@ def test_network_pdf_lists_every_site_with_a_landscape_matrix(network_pdf, all_r
 
 
 def test_network_summary_renders_from_slim_batch_results(all_results):
-    batch = pytest.importorskip("designation.batch")
+    batch = pytest.importorskip("designation.network.batch")
     slim = [batch.slim(r) for r in all_results]
     page = render_network_html(slim, created=CREATED)
     assert all(r["site"]["name"].replace("'", "&#39;") in page for r in slim)

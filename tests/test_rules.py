@@ -8,7 +8,7 @@ import pytest
 
 from designation.rules import Compiler, Context
 from designation.spec import Parameter, Question
-from designation.submission import Proportion
+from designation.inputs.submission import Proportion
 
 
 def q(qid: str, type_: str, label: str, **kw) -> Question:

@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from . import __version__
-from .errors import InputError, Problem
+from .. import __version__
+from ..errors import InputError, Problem
 
 REPORT_VERSION = "1"  # bump when templates change, so cached PDFs are re-rendered
 
@@ -66,7 +66,7 @@ class BatchResult:
 
 
 def find_submissions(folder: Path) -> list[Path]:
-    from .api import is_settings_file
+    from ..api import is_settings_file
 
     return sorted(p for p in folder.glob("*.yaml") if p.is_file() and not is_settings_file(p))
 
@@ -94,8 +94,8 @@ def slim(result: dict[str, Any]) -> dict[str, Any]:
 def _assess(args: tuple) -> SiteOutcome:
     """Phase 1, one site: assess and write its JSON (and, without PDFs, its cache key)."""
     sub, review, derogations, tailoring, outdir, key, render = args
-    from . import api
-    from .atomic import write_text
+    from .. import api
+    from ..atomic import write_text
 
     name = Path(sub).stem
     try:
@@ -117,8 +117,9 @@ def _assess(args: tuple) -> SiteOutcome:
 def _render(args: tuple) -> None:
     """Phase 2, one site: its PDF from the JSON result and the raw inputs, then its cache key (last)."""
     sub, review, derogations, tailoring, json_path, key, created = args
-    from . import api, report, yamlsafe
-    from .atomic import write_text
+    from .. import api, report
+    from ..inputs import yamlsafe
+    from ..atomic import write_text
 
     json_path = Path(json_path)
     result = json.loads(json_path.read_text())
@@ -137,9 +138,9 @@ def _phase2(task: tuple) -> None:
 def _summary(args: tuple) -> None:
     """The network summary: CSV (and PDF) from the per-site JSON, read back one at a time."""
     json_files, out, created, render, summary_key = args
-    from . import report
-    from .atomic import replacing, write_text
-    from .report.network import write_matrix_csv
+    from .. import report
+    from ..atomic import replacing, write_text
+    from ..report.network import write_matrix_csv
 
     out = Path(out)
     with replacing(out / "network-summary.csv") as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
@@ -159,7 +160,8 @@ def site_key(sub: Path, spec_sha: str, review: Optional[Path], derogations: Opti
 
 def _spec_sha_of(sub: Path) -> Optional[str]:
     """The spec hash a submission names, without a full parse (cheap; None if unreadable)."""
-    from . import spec as spec_mod, yamlsafe
+    from .. import spec as spec_mod
+    from ..inputs import yamlsafe
 
     try:
         doc = yamlsafe.load_file(sub)

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from ..errors import InputError
 
 RANK = {"not_designated": 0, "designated_with_conditions": 1, "designated": 2}
 
@@ -17,7 +17,7 @@ RANK = {"not_designated": 0, "designated_with_conditions": 1, "designated": 2}
 def load_result(path: str | Path) -> dict[str, Any]:
     p = Path(path)
     if p.suffix.lower() == ".json":
-        from . import yamlsafe
+        from ..inputs import yamlsafe
 
         raw = yamlsafe.read_bytes(p)
         try:
@@ -31,7 +31,7 @@ def load_result(path: str | Path) -> dict[str, Any]:
         if not isinstance(data, dict) or data.get("schema") != "designation.assessment/1":
             raise InputError.at(str(p), "not a designation assessment (schema designation.assessment/1)")
         return data
-    from . import api
+    from .. import api
 
     return api.assess_path(p).to_json()
 

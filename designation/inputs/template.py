@@ -6,8 +6,8 @@ from typing import Any
 
 import yaml
 
-from .rules import Context
-from .spec import Question, Spec
+from ..rules import Context
+from ..spec import Question, Spec
 
 
 def _bounds(q: Question) -> str:

@@ -13,9 +13,9 @@ from typing import Any, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import yamlsafe
-from .errors import InputError, Problem
-from .rules import suggest
-from .spec import Spec, pydantic_problems
+from ..errors import InputError, Problem
+from ..rules import suggest
+from ..spec import Spec, pydantic_problems
 from .submission import _INVALID, check_value
 
 
@@ -55,7 +55,7 @@ class Change:
 
     @classmethod
     def of(cls, question: Any, before: Any, after: Any, reason: str) -> "Change":
-        from .rules import format_value
+        from ..rules import format_value
 
         def num(v: Any) -> Optional[float]:
             if hasattr(v, "percent"):

@@ -18,7 +18,7 @@ from typing import Any, Optional
 
 import yaml
 
-from .errors import InputError, Problem
+from ..errors import InputError, Problem
 
 try:  # libyaml is much faster; the pure-Python loader behaves the same.
     from yaml import CSafeLoader as _Loader

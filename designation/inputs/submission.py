@@ -14,11 +14,11 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from . import spec as spec_mod
+from .. import spec as spec_mod
 from . import yamlsafe
-from .errors import InputError, Problem
-from .rules import NUMERIC, format_value, suggest
-from .spec import Question, Spec
+from ..errors import InputError, Problem
+from ..rules import NUMERIC, format_value, suggest
+from ..spec import Question, Spec
 
 FORMAT = 1
 MIN_YEAR, MAX_YEAR = 1900, 2999  # a plausible assessment date
@@ -145,7 +145,7 @@ class Submission:
 
     def unanswered(self) -> list[str]:
         """Questions that apply to this site (by their ``applies_when``) and have no answer."""
-        from .rules import Context
+        from ..rules import Context
 
         ctx = Context(self.values, self.spec.defaults())
         return [qid for qid, q in self.spec.questions.items()

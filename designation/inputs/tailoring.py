@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import yamlsafe
-from .errors import InputError, Problem
-from .rules import suggest
-from .spec import Spec
+from ..errors import InputError, Problem
+from ..rules import suggest
+from ..spec import Spec
 
 
 @dataclass

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from . import yamlsafe
-from .errors import Problem
+from ..errors import Problem
 
 FIELDS = ("site", "standard", "reason", "approver", "approved_on", "expires_on")
 

@@ -1,0 +1,77 @@
+"""``report`` and ``verify``: the site report, the network summary and checking a report."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+
+from ..errors import InputError
+from ._shell import EXIT_INVALID, err, expand_paths, overlay_options, parse_created, report_problems, main
+
+
+# --------------------------------------------------------------------------------------------
+# report / verify
+
+
+@main.command()
+@click.argument("file", required=False)
+@overlay_options
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The PDF to write.")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False), help="Also write a self-contained HTML page.")
+@click.option("--network", type=click.Path(file_okay=False), help="Write the network summary for every submission in DIR.")
+@click.option("--created", help="Pin the PDF creation date (ISO 8601) for reproducible bytes.")
+def report(file: Optional[str], review: Optional[str], derogations: Optional[str], tailoring: Optional[str],
+           output: str, html_out: Optional[str], network: Optional[str], created: Optional[str]) -> None:
+    """Render the designation report for FILE (or a network summary with --network DIR)."""
+    from .. import api
+
+    when = parse_created(created)
+    if bool(file) == bool(network):
+        raise click.UsageError("give either a submission FILE or --network DIR")
+    from .. import report as report_mod
+
+    if network:
+        results, bad = [], 0
+        for path in expand_paths((network,)):
+            if api.is_settings_file(path):
+                continue
+            try:
+                results.append(api.assess_path(path, derogations=derogations, tailoring=tailoring).to_json())
+            except InputError as exc:
+                report_problems(exc.problems)
+                bad += 1
+        if not results:
+            err(f"{network}: no valid submissions to summarise")
+            sys.exit(EXIT_INVALID)
+        report_mod.write_network_pdf(results, output, created=when)
+        csv_path = Path(output).with_suffix(".csv")
+        from ..atomic import write_text
+
+        write_text(csv_path, report_mod.network_matrix_csv(results))
+        err(f"wrote {output} and {csv_path} ({len(results)} sites)")
+        if bad:
+            sys.exit(EXIT_INVALID)
+        return
+    a = api.assess_path(file, review=review, derogations=derogations, tailoring=tailoring)  # type: ignore[arg-type]
+    report_problems(a.warnings)
+    api.write_report(a, output, html=html_out, created=when)
+    err(f"wrote {output}" + (f" and {html_out}" if html_out else "") + f": {a.decision.label}")
+
+
+
+
+@main.command()
+@click.argument("pdf", type=click.Path(dir_okay=False))
+def verify(pdf: str) -> None:
+    """Re-score the inputs embedded in a report and confirm its outcome (exit 1 if it differs)."""
+    from ..report.verify import verify_pdf
+
+    ok, differences = verify_pdf(pdf)
+    if ok:
+        click.echo(f"ok: {pdf}: the embedded inputs give the recorded outcome")
+        return
+    for d in differences:
+        err(f"{pdf}: {d}")
+    sys.exit(EXIT_INVALID)
