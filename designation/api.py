@@ -138,7 +138,7 @@ def assess_sources(*, submission: Source, review: Optional[Source] = None, derog
             elif r.standard.questions_used & confirmed:
                 r.flags.append("verified")
 
-    warnings: list[Problem] = []
+    warnings: list[Problem] = list(sub.notes)
     covers: dict[str, Cover] = {}
     derog_status: list[dict[str, Any]] = []
     if derogations is not None:

@@ -49,6 +49,19 @@ CASES = {
     "choice not listed": (HEADER + "answers:\n  site_type: colocated\n", "'colocated' is not one of co_located, standalone; did you mean 'co_located'?"),
     "numerator over denominator": (HEADER + "answers:\n  reviews: {numerator: 5, denominator: 4}\n", "numerator 5 is larger than denominator 4"),
     "claimed wrong level": (HEADER + "claimed: BASE\n", "claimed 'BASE', but spec 'mini-top' designates 'TOP'"),
+    # a provider gets the remedy, not the parser's words
+    "day-first date": (HEADER.replace("2026-10-01", "01/10/2026"),
+                       ":5:14: assessed_on: write dates as YYYY-MM-DD, e.g. 2026-10-01 (01/10/2026 is ambiguous"),
+    "unambiguous day-first date": (HEADER.replace("2026-10-01", "25/09/2026"), "'25/09/2026' is probably 2026-09-25"),
+    "percent sign": (HEADER + "answers:\n  mh_response_minutes: 30%\n", ":7:24: mh_response_minutes: write 30, without the % sign"),
+    "percentage for counts": (HEADER + "answers:\n  reviews: 85\n", "reviews: got 85; give the two counts; the percentage is worked out for you"),
+    "Y for yes": (HEADER + "answers:\n  accepts_ambulances: Y\n", ":7:23: accepts_ambulances: 'Y' is not yes or no; did you mean yes?"),
+    "N/A": (HEADER + "answers:\n  single_call_mh: N/A\n", "'N/A' is not an answer; leave the question unanswered (~) and say why in a comment"),
+    "units in a number": (HEADER + "answers:\n  consultant_hours: 16 hours\n", "write the number alone, 16"),
+    "tab indentation": (HEADER + "answers:\n\tconsultant_hours: 16\n", ":7:1: YAML syntax error"),
+    "template never filled in": (HEADER.replace("name: X,", 'name: "REPLACE: site name",'),
+                                 ":4:14: site.name still holds the template's placeholder 'REPLACE: site name'"),
+    "assessed in the future": (HEADER.replace("2026-10-01", "2990-10-01"), ":5:14: assessed_on 2990-10-01 is in the future"),
 }
 
 
@@ -79,7 +92,7 @@ def test_bad_submission_gets_one_located_error_and_exit_1(name: str, mini_specs:
 def test_invalid_utf8_and_nul_bytes_are_located(tmp_path: Path) -> None:
     f = tmp_path / "bad.yaml"
     f.write_bytes(b"a: 1\nb: caf\xe9\n")
-    with pytest.raises(InputError, match=r"bad.yaml:2:7: file is not valid UTF-8 \(byte 0xe9\)"):
+    with pytest.raises(InputError, match=r"bad.yaml:2:7: file is not valid UTF-8 \(byte 0xe9.*'é'.*save it as UTF-8"):
         yamlsafe.load_file(f)
     f.write_bytes(b"a: 1\nb: \x00\n")
     with pytest.raises(InputError, match=r"bad.yaml:2: file contains a NUL byte"):
@@ -105,6 +118,45 @@ def test_every_problem_in_a_file_is_reported_at_once(mini_specs: Path, tmp_path:
     result = CliRunner().invoke(main, ["validate", str(f)])
     assert result.exit_code == 1
     assert "two.yaml:7:21:" in result.output and "two.yaml:8:14:" in result.output
+
+
+def test_a_tab_says_so_and_windows_1252_names_the_character(mini_specs: Path, tmp_path: Path) -> None:
+    f = tmp_path / "tab.yaml"
+    f.write_text(HEADER + "answers:\n\tconsultant_hours: 16\n")
+    res = CliRunner().invoke(main, ["validate", str(f)])
+    assert res.exit_code == 1 and "a tab is used for indentation" in res.output, res.output
+    f = tmp_path / "word.yaml"
+    f.write_bytes((HEADER + "answers:\n  lead_name: Dr O").encode() + b"\x92Brien\n")
+    res = CliRunner().invoke(main, ["validate", str(f)])
+    assert res.exit_code == 1, res.output
+    assert "word.yaml:7:18: file is not valid UTF-8 (byte 0x92, a curly apostrophe" in res.output
+    assert "save it as UTF-8" in res.output
+
+
+def test_schema_and_answer_errors_come_in_one_round(mini_specs: Path, tmp_path: Path) -> None:
+    f = tmp_path / "round.yaml"
+    f.write_text(HEADER.replace("code: X1", "kode: X1").replace("2026-10-01", "1/10/2026")
+                 + "answers:\n  consultant_hours: 16 hours\n  accepts_ambulances: Y\n  reviews: 85%\n")
+    res = CliRunner().invoke(main, ["validate", str(f)])
+    assert res.exit_code == 1
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 6, res.output   # unknown key, missing code, date, and three answers
+    for part in ("unknown key 'kode'", "site.code: required key is missing", "write dates as YYYY-MM-DD",
+                 ":7:21: consultant_hours: write the number alone", "did you mean yes?", "give the two counts"):
+        assert part in res.output, part
+
+
+def test_answers_to_questions_that_do_not_apply_are_reported_as_ignored(tmp_path: Path) -> None:
+    from .conftest import ROOT
+
+    src = (ROOT / "submissions" / "asthma-school-riverbank.yaml").read_text()
+    f = tmp_path / "school.yaml"
+    f.write_text(src.replace("answers:\n", "answers:\n  review_minutes: 20\n", 1))
+    res = CliRunner().invoke(main, ["validate", str(f)])
+    assert res.exit_code == 0, res.output
+    assert "answer to 'review_minutes' ignored: the question applies only when" in res.output
+    res = CliRunner().invoke(main, ["assess", "--format", "json", str(f)])
+    assert "review_minutes' ignored" in res.stderr
 
 
 def test_valid_submission_validates(mini_specs: Path, tmp_path: Path) -> None:

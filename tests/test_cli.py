@@ -122,9 +122,26 @@ def test_template_lists_every_question_and_validates(mini_specs, tmp_path):
         assert f"  {qid}: ~" in text
     assert "Answer: number in hours a day, 0 to 24. Used by: MB-01" in text
     assert "one of: co_located, standalone" in text
+    for key in ("address:", "period:", "signed_off_by:", 'code: "REPLACE: ODS code"'):
+        assert key in text
+    res = run("validate", str(out))   # a template never filled in is an error, each placeholder named
+    assert res.exit_code == 1, res.output
+    assert "site.name still holds the template's placeholder" in res.output
+    assert "signed_off_by.role still holds" in res.output
+    filled = text.replace("REPLACE: first day, YYYY-MM-DD", "2026-04-01").replace("REPLACE: last day, YYYY-MM-DD", "2026-09-30")
+    filled = filled.replace("REPLACE: date signed, YYYY-MM-DD", "2026-10-02").replace("REPLACE: ", "")
+    out.write_text(filled)
     res = run("validate", str(out))
     assert res.exit_code == 0, res.output
     assert "questions not answered" in res.output
+    assert "not answered: consultant_hours, " in res.output   # each named
+
+
+@pytest.mark.parametrize("setting, label", [("school", "school URN"), ("pharmacy", "pharmacy F-code"),
+                                            ("gp_practice", "ODS code")])
+def test_template_labels_the_site_identifier_for_the_setting(setting, label):
+    text = run("template", "asthma-cyp", "--setting", setting).output
+    assert f'code: "REPLACE: {label}"' in text
 
 
 def test_template_set_drops_questions_that_do_not_apply(mini_specs):

@@ -719,7 +719,7 @@ EXPECTED = {
     "deep_flow_nesting.yaml": ("nest", True),
     "duplicate_keys.yaml": ("duplicate key 'medical_practitioner_all_hours' (first defined on line 7)", True),
     "huge_int.yaml": ("cannot read value", True),
-    "invalid_utf8.yaml": ("not valid UTF-8 (byte 0xe9)", True),
+    "invalid_utf8.yaml": ("not valid UTF-8 (byte 0xe9", True),
     "merge_keys.yaml": ("merge keys ('<<') are not supported", True),
     "multi_document.yaml": ("expected a single document", True),
     "nul_byte.yaml": ("NUL byte", True),

@@ -73,9 +73,12 @@ def validate(files: tuple[str, ...]) -> None:
                 click.echo(f"ok: {path} (parameters for {', '.join(t.values) or 'no spec'})")
             else:
                 sub = submission.load(path)
+                report_problems(sub.notes)
                 missing = sub.unanswered()
                 click.echo(f"ok: {path} ({sub.spec.id} {sub.spec.edition}, {len(sub.answers)} answers"
                            f"{', ' + str(len(missing)) + ' questions not answered' if missing else ''})")
+                if missing:
+                    click.echo(f"{path}: not answered: {', '.join(missing)}")
         except InputError as exc:
             report_problems(exc.problems)
             bad += 1

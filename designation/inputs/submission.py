@@ -8,6 +8,7 @@ Every problem names ``file:line:col``; all of a file's problems are reported at 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -126,6 +127,7 @@ class Submission:
     envelope: Envelope
     spec: Spec
     answers: dict[str, Answer]
+    notes: list[Problem] = field(default_factory=list)   # warnings: answers ignored, ...
 
     @property
     def values(self) -> dict[str, Any]:
@@ -156,27 +158,81 @@ def load(path: str | Path, *, spec: Spec | None = None) -> Submission:
     return parse(yamlsafe.load_file(path), spec=spec)
 
 
-def parse(doc: yamlsafe.Document, *, spec: Spec | None = None) -> Submission:
+SITE_IDENTIFIER = {"school": "school URN", "pharmacy": "pharmacy F-code"}
+
+
+def site_identifier(setting: Optional[str]) -> str:
+    """What ``site.code`` holds for a setting: an ODS code unless the setting uses its own."""
+    return SITE_IDENTIFIER.get(setting or "", "ODS code")
+
+
+def parse(doc: yamlsafe.Document, *, spec: Spec | None = None, today: dt.date | None = None) -> Submission:
+    """Check a submission against its spec. Every problem is reported in one round: schema
+    errors (missing keys, a date written 01/10/2026) and answer errors together, each located
+    and saying what to write instead."""
     data = doc.data
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single value ({data!r})"
         raise doc.error((), f"a submission must be a YAML mapping (spec, edition, site, answers ...), not {kind}")
+    problems: list[Problem] = placeholders(doc)
+    env: Optional[Envelope]
     try:
         env = Envelope.model_validate(data)
     except ValidationError as exc:
-        raise InputError(spec_mod.pydantic_problems(exc, doc, Envelope)) from None
+        problems += schema_problems(exc, doc, Envelope)
+        env = None
+    spec_id = env.spec if env is not None else data.get("spec")
+    if spec is None and isinstance(spec_id, str) and spec_id:
+        try:
+            spec = spec_mod.load(spec_id)
+        except InputError as exc:
+            problems.append(doc.problem(("spec",), exc.problems[0].message))
+    problems += _date_checks(doc, data.get("assessed_on"), today or dt.date.today())
+    if env is not None:
+        problems += _envelope_checks(doc, env, spec)
+    answers: dict[str, Answer] = {}
+    raw_answers = env.answers if env is not None else data.get("answers")
+    if spec is not None and isinstance(raw_answers, dict):
+        for qid, raw in raw_answers.items():
+            path = ("answers", qid)
+            q = spec.questions.get(qid) if isinstance(qid, str) else None
+            if q is None:
+                hint = suggest(str(qid), spec.questions)
+                problems.append(doc.problem(path, f"unknown question {qid!r}" + (f"; did you mean {hint!r}?" if hint else ""), key=True))
+                continue
+            ans = _answer(q, raw, path, doc, problems)
+            if ans is not None:
+                answers[qid] = ans
+    if problems:
+        raise InputError(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
+    assert env is not None and spec is not None
+    notes = _ignore_inapplicable(doc, spec, answers)
+    return Submission(doc.file, doc, env, spec, answers, notes)
+
+
+def _date_checks(doc: yamlsafe.Document, day: Any, today: dt.date) -> list[Problem]:
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    if not isinstance(day, dt.date):
+        return []   # missing or not a date: the schema check says so
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        # policy windows are worked out in months from this date; year 1 or 9999 overflowed them
+        return [doc.problem(("assessed_on",), f"assessed_on {day} is not a plausible assessment "
+                                              f"date (expected a year from {MIN_YEAR} to {MAX_YEAR})")]
+    if day > today:
+        return [doc.problem(("assessed_on",), f"assessed_on {day} is in the future (today is {today}); "
+                                              "write the date the assessment was made")]
+    return []
+
+
+def _envelope_checks(doc: yamlsafe.Document, env: Envelope, spec: Optional[Spec]) -> list[Problem]:
     problems: list[Problem] = []
     if env.format != FORMAT:
         problems.append(doc.problem(("format",), f"format {env.format} is not supported; this version reads format {FORMAT}"))
-    if not MIN_YEAR <= env.assessed_on.year <= MAX_YEAR:
-        # policy windows are worked out in months from this date; year 1 or 9999 overflowed them
-        problems.append(doc.problem(("assessed_on",), f"assessed_on {env.assessed_on} is not a plausible assessment "
-                                                      f"date (expected a year from {MIN_YEAR} to {MAX_YEAR})"))
+    if env.period and env.period.end < env.period.start:
+        problems.append(doc.problem(("period", "end"), "period ends before it starts"))
     if spec is None:
-        try:
-            spec = spec_mod.load(env.spec)
-        except InputError as exc:
-            raise doc.error(("spec",), exc.problems[0].message) from None
+        return problems
     if env.edition != spec.edition:
         problems.append(doc.problem(("edition",), f"spec {spec.id!r} edition {env.edition!r} is not available; "
                                                   f"this installation has edition {spec.edition!r}"))
@@ -189,17 +245,6 @@ def parse(doc: yamlsafe.Document, *, spec: Spec | None = None) -> Submission:
         elif env.claimed != spec.ladder.level:
             problems.append(doc.problem(("claimed",), f"claimed {env.claimed!r}, but spec {spec.id!r} designates "
                                                       f"{spec.ladder.level!r}; use the spec for the level claimed"))
-    answers: dict[str, Answer] = {}
-    for qid, raw in env.answers.items():
-        path = ("answers", qid)
-        q = spec.questions.get(qid) if isinstance(qid, str) else None
-        if q is None:
-            hint = suggest(str(qid), spec.questions)
-            problems.append(doc.problem(path, f"unknown question {qid!r}" + (f"; did you mean {hint!r}?" if hint else ""), key=True))
-            continue
-        ans = _answer(q, raw, path, doc, problems)
-        if ans is not None:
-            answers[qid] = ans
     for sid, plan in env.action_plans.items():
         path = ("action_plans", sid)
         if spec.standard(sid) is None:
@@ -209,11 +254,56 @@ def parse(doc: yamlsafe.Document, *, spec: Spec | None = None) -> Submission:
         elif plan.due <= env.assessed_on:
             problems.append(doc.problem(path + ("due",), f"action plan for {sid} is due on {plan.due}, "
                                                          f"not after the assessment date {env.assessed_on}"))
-    if env.period and env.period.end < env.period.start:
-        problems.append(doc.problem(("period", "end"), "period ends before it starts"))
-    if problems:
-        raise InputError(problems)
-    return Submission(doc.file, doc, env, spec, answers)
+    return problems
+
+
+def _ignore_inapplicable(doc: yamlsafe.Document, spec: Spec, answers: dict[str, Answer]) -> list[Problem]:
+    """Drop answers to questions that do not apply to this site (their ``applies_when`` is
+    false), and say so: the provider may have the wrong setting, or answered in vain."""
+    from ..rules import Context
+
+    ctx = Context({q: a.value for q, a in answers.items()}, spec.defaults())
+    notes: list[Problem] = []
+    for qid in list(answers):
+        q = spec.questions[qid]
+        if answers[qid].value is not None and q.applies is not None and q.applies.evaluate(ctx) is False:
+            del answers[qid]
+            notes.append(doc.problem(("answers", qid), f"answer to {qid!r} ignored: the question applies only when "
+                                                      f"{q.applies.describe(ctx.params)}", key=True))
+    return notes
+
+
+PLACEHOLDER = "REPLACE:"
+
+
+def placeholders(doc: yamlsafe.Document) -> list[Problem]:
+    """Every ``REPLACE:`` placeholder a template left that was never filled in."""
+    out: list[Problem] = []
+    stack: list[tuple[tuple, Any]] = [((), doc.data)]
+    while stack:
+        path, v = stack.pop()
+        if isinstance(v, dict):
+            stack += [(path + (k,), x) for k, x in v.items()]
+        elif isinstance(v, list):
+            stack += [(path + (i,), x) for i, x in enumerate(v)]
+        elif isinstance(v, str) and v.lstrip().startswith(PLACEHOLDER):
+            where = ".".join(str(x) for x in path)
+            out.append(doc.problem(path, f"{where} still holds the template's placeholder {v!r}; write the real value"))
+    return sorted(out, key=lambda p: (p.line or 0, p.column or 0))
+
+
+def schema_problems(exc: ValidationError, doc: yamlsafe.Document, model: type[BaseModel], prefix: tuple = ()) -> list[Problem]:
+    """pydantic's errors, located, with a remedy where pydantic's own words would puzzle a
+    provider (a date written 01/10/2026)."""
+    out = spec_mod.pydantic_problems(exc, doc, model, prefix)
+    for i, e in enumerate(exc.errors()):
+        if isinstance(e.get("input"), str) and e["input"].lstrip().startswith(PLACEHOLDER):
+            out[i] = None  # type: ignore[call-overload]  # placeholders() reports it
+        elif e["type"].startswith("date") or e["type"].startswith("datetime"):
+            loc = prefix + tuple(e["loc"])
+            where = ".".join(str(x) for x in loc)
+            out[i] = doc.problem(loc, f"{where}: {date_remedy(e.get('input'))}")
+    return [p for p in out if p is not None]
 
 
 _FAST = {"boolean": bool, "text": str}
@@ -245,7 +335,7 @@ def _answer(q: Question, raw: Any, path: tuple, doc: yamlsafe.Document, problems
             try:
                 evidence.append(Evidence.model_validate(item))
             except ValidationError as exc:
-                for p in spec_mod.pydantic_problems(exc, doc, Evidence, path + ("evidence", i)):
+                for p in schema_problems(exc, doc, Evidence, path + ("evidence", i)):
                     problems.append(Problem(doc.file, f"evidence {i + 1} for {q.id!r}: {p.message}", p.line, p.column))
         raw = raw["value"]
         vpath = path + ("value",)
@@ -259,66 +349,167 @@ _INVALID = object()
 
 
 def check_value(q: Question, raw: Any, path: tuple, doc: yamlsafe.Document, problems: list[Problem]) -> Any:
-    """The answer's value in its question's type, or _INVALID with a problem recorded."""
-    def bad(msg: str) -> Any:
-        problems.append(doc.problem(path, f"{q.id}: {msg}"))
+    """The answer's value in its question's type, or _INVALID with a located problem recorded."""
+    try:
+        return read_value(q, raw)
+    except BadAnswer as exc:
+        problems.append(doc.problem(path, f"{q.id}: {exc}"))
         return _INVALID
 
+
+class BadAnswer(ValueError):
+    """An answer that cannot be read as its question's type; the message says what to write."""
+
+
+def read_value(q: Question, raw: Any) -> Any:
+    """``raw`` (as YAML or a spreadsheet cell gives it) in ``q``'s type, or BadAnswer whose
+    message says what to write instead. Every door into a submission uses this, so a provider
+    gets the same remedy whichever file they filled in. ``None`` is an unanswered question."""
     if raw is None:
         return None
     t = q.type
+    if isinstance(raw, str) and t != "text" and not (t == "choice" and raw in (q.choices or [])):
+        na = _not_applicable(raw)
+        if na:
+            raise BadAnswer(na)
     if t == "boolean":
-        if not isinstance(raw, bool):
-            return bad(f"expected yes or no (true/false), got {raw!r}")
-        return raw
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.strip().lower() in _YES_NO:
+            raise BadAnswer(f"{raw!r} is not yes or no; did you mean {_YES_NO[raw.strip().lower()]}? "
+                            "(write yes or no, without quotes)")
+        raise BadAnswer(f"expected yes or no (true/false), got {raw!r}")
     if t == "proportion":
+        if _as_number(raw) is not None:
+            raise BadAnswer(f"got {_shown(raw)}; give the two counts; the percentage is worked out for you: "
+                            "{numerator: N, denominator: M} (e.g. 17 of 20 is {numerator: 17, denominator: 20})")
+        if isinstance(raw, str):
+            m = re.fullmatch(r"\s*(\d+)\s*(?:/|of|out of)\s*(\d+)\s*", raw)
+            if m:
+                raise BadAnswer(f"write the counts as {{numerator: {m[1]}, denominator: {m[2]}}}")
         if not isinstance(raw, dict) or set(raw) != {"numerator", "denominator"}:
-            return bad("expected counts as {numerator: N, denominator: M}")
+            raise BadAnswer("expected counts as {numerator: N, denominator: M}; the percentage is worked out for you")
         n, d = raw["numerator"], raw["denominator"]
         for name, v in (("numerator", n), ("denominator", d)):
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                return bad(f"{name} must be a whole number of 0 or more, got {v!r}")
+                raise BadAnswer(f"{name} must be a whole number of 0 or more, got {v!r}")
         if n > d:
-            return bad(f"numerator {n} is larger than denominator {d}")
+            raise BadAnswer(f"numerator {n} is larger than denominator {d}")
         return Proportion(n, d)
     if t in NUMERIC:
+        kind = q.unit or t.replace("_", " ")
         if isinstance(raw, bool):
-            return bad(f"expected a number ({q.unit or t.replace('_', ' ')}), got {'yes' if raw else 'no'} "
-                       "(YAML reads yes/no as true/false)")
+            raise BadAnswer(f"expected a number ({kind}), got {'yes' if raw else 'no'} "
+                            "(YAML reads yes/no as true/false)")
+        if isinstance(raw, str):
+            raise BadAnswer(_number_remedy(raw, kind))
         if not isinstance(raw, (int, float)):
-            return bad(f"expected a number ({q.unit or t.replace('_', ' ')}), got {raw!r}")
+            raise BadAnswer(f"expected a number ({kind}), got {raw!r}")
         if t == "integer" and isinstance(raw, float):
             if not raw.is_integer():
-                return bad(f"expected a whole number, got {raw}")
+                raise BadAnswer(f"expected a whole number, got {raw}")
             raw = int(raw)
         if raw != raw or raw in (float("inf"), float("-inf")):
-            return bad(f"expected a finite number, got {raw}")
+            raise BadAnswer(f"expected a finite number, got {raw}")
         lo, hi = q.bounds()
         if (lo is not None and raw < lo) or (hi is not None and raw > hi):
             unit = q.unit or {"percentage": "%", "hours_per_day": "hours a day"}.get(t, "")
             unit = f" {unit}" if unit and unit != "%" else unit
             rng = (f"at least {_num(lo)}{unit}" if hi is None else f"at most {_num(hi)}{unit}" if lo is None
                    else f"between {_num(lo)} and {_num(hi)}{unit}")
-            return bad(f"{raw} is out of bounds: must be {rng}")
+            raise BadAnswer(f"{raw} is out of bounds: must be {rng}")
         return raw
     if t == "choice":
         if not isinstance(raw, str) or raw not in (q.choices or []):
-            hint = suggest(str(raw), q.choices or [])
-            return bad(f"{raw!r} is not one of {', '.join(q.choices or [])}" + (f"; did you mean {hint!r}?" if hint else ""))
+            folded = {c.lower().replace("-", "_").replace(" ", "_"): c for c in q.choices or []}
+            hint = (folded.get(raw.strip().lower().replace("-", "_").replace(" ", "_")) if isinstance(raw, str) else None) \
+                or suggest(str(raw), q.choices or [])
+            raise BadAnswer(f"{raw!r} is not one of {', '.join(q.choices or [])}" + (f"; did you mean {hint!r}?" if hint else ""))
         return raw
     if t == "date":
         if isinstance(raw, dt.datetime):
             return raw.date()
         if not isinstance(raw, dt.date):
-            return bad(f"expected a date such as 2026-10-01, got {raw!r}")
+            raise BadAnswer(date_remedy(raw))
         return raw
     if t == "text":
         if isinstance(raw, bool):
-            return bad(f"expected text, got {'yes' if raw else 'no'} read as a yes/no value; put the text in quotes")
+            raise BadAnswer(f"expected text, got {'yes' if raw else 'no'} read as a yes/no value; put the text in quotes")
         if not isinstance(raw, str):
-            return bad(f"expected text, got {raw!r}; put the text in quotes")
+            raise BadAnswer(f"expected text, got {raw!r}; put the text in quotes")
         return raw
     return raw  # pragma: no cover - every type is handled above
+
+
+_YES_NO = {"y": "yes", "yes": "yes", "true": "yes", "t": "yes", "ja": "yes", "oui": "yes", "1": "yes",
+           "n": "no", "no": "no", "false": "no", "f": "no", "0": "no"}
+_NA = re.compile(r"(?i)\s*(n\s*/\s*a|n\.a\.?|na|not\s+applicable|not\s+known|unknown|tbc|tbd|-+|\?+)\s*")
+
+
+def _not_applicable(raw: str) -> Optional[str]:
+    if _NA.fullmatch(raw):
+        return (f"{raw.strip()!r} is not an answer; leave the question unanswered (~) and say why in a comment: "
+                "{value: ~, comment: \"why it cannot be answered\"}")
+    return None
+
+
+def _shown(raw: Any) -> str:
+    return repr(raw) if isinstance(raw, str) else str(raw)
+
+
+def _as_number(raw: Any) -> Optional[float]:
+    """A number, or a number written as text with a % sign or spaces; None otherwise."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, (int, float)):
+        return raw
+    if isinstance(raw, str):
+        m = re.fullmatch(r"\s*(-?\d+(?:\.\d+)?)\s*%?\s*", raw)
+        if m:
+            return float(m[1])
+    return None
+
+
+def _number_remedy(raw: str, kind: str) -> str:
+    text = raw.strip()
+    m = re.fullmatch(r"(-?\d+(?:\.\d+)?)\s*%", text)
+    if m:
+        return f"write {m[1]}, without the % sign"
+    m = re.fullmatch(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?", text)
+    if m:
+        return f"write {text.replace(',', '')}, without the commas"
+    m = re.match(r"(-?\d+(?:\.\d+)?)\s*[^\d\s]", text)
+    if m:
+        return f"write the number alone, {m[1]} ({kind}), without {text[m.end(1):].strip()!r}"
+    m = re.fullmatch(r"-?\d+(?:\.\d+)?", text)
+    if m:
+        return f"write {text} without quotes, as a number"
+    return f"expected a number ({kind}), got {raw!r}"
+
+
+_DMY = re.compile(r"\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})\s*")
+
+
+def date_remedy(raw: Any) -> str:
+    """What to write when ``raw`` is not a date: ISO 8601, with the likely date where it can be
+    told, and why 01/10/2026 cannot."""
+    base = "write dates as YYYY-MM-DD, e.g. 2026-10-01"
+    if isinstance(raw, str):
+        m = _DMY.fullmatch(raw)
+        if m:
+            a, b, y = int(m[1]), int(m[2]), m[3]
+            if a <= 12 and b <= 12 and a != b:
+                return f"{base} ({raw.strip()} is ambiguous: {a} {_MONTHS[b]} or {b} {_MONTHS[a]}?)"
+            if 1 <= b <= 12 and 1 <= a <= 31:
+                return f"{base}; {raw.strip()!r} is probably {y}-{b:02d}-{a:02d}"
+        return f"{base}, got {raw!r}"
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return f"{base}, got the number {raw}"
+    return f"{base}, got {raw!r}"
+
+
+_MONTHS = ["", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"]
 
 
 def _num(v: Any) -> str:

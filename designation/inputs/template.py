@@ -65,15 +65,27 @@ def render_template(spec: Spec, given: dict[str, str]) -> str:
         "format: 1",
         f"spec: {spec.id}",
         f'edition: "{spec.edition}"',
+        "# Replace every REPLACE: placeholder; a file that still has one does not validate.",
         "site:",
         '  name: "REPLACE: site name"',
-        '  code: "REPLACE: ODS code"',
+        f'  code: "REPLACE: {_identifier(spec, preset)}"',
         '  organisation: "REPLACE: organisation"',
         '  network: "REPLACE: UEC network or ICB"',
+        '  address: "REPLACE: postal address"',
     ]
     if spec.ladder:
         lines.append(f"claimed: {spec.ladder.level}")
-    lines += [f"assessed_on: {dt.date.today().isoformat()}", "answers:"]
+    lines += [
+        "# The day the assessment was made, and the period its figures cover (dates as YYYY-MM-DD)",
+        f"assessed_on: {dt.date.today().isoformat()}",
+        'period: {start: "REPLACE: first day, YYYY-MM-DD", end: "REPLACE: last day, YYYY-MM-DD"}',
+        "# Who signs the self-assessment off for the organisation",
+        "signed_off_by:",
+        '  name: "REPLACE: name"',
+        '  role: "REPLACE: role, e.g. Medical Director"',
+        '  date: "REPLACE: date signed, YYYY-MM-DD"',
+        "answers:",
+    ]
     for qid, q in spec.questions.items():
         if q.applies is not None and q.applies.evaluate(ctx) is False:
             continue
@@ -99,6 +111,19 @@ def render_template(spec: Spec, given: dict[str, str]) -> str:
     lines += ["", "# Action plans for standards not yet met: standard id -> action, owner, due date",
               "action_plans: {}", ""]
     return "\n".join(lines)
+
+
+def _identifier(spec: Spec, preset: dict[str, Any]) -> str:
+    """The site identifier the setting uses: ODS code, school URN or pharmacy F-code."""
+    from .submission import SITE_IDENTIFIER, site_identifier
+
+    setting = preset.get("setting")
+    q = spec.questions.get("setting")
+    if setting is not None or q is None:
+        return site_identifier(setting)
+    others = [f"{label} for a {key.replace('_', ' ')}" for key, label in SITE_IDENTIFIER.items()
+              if key in (q.choices or [])]
+    return site_identifier(None) + (f" ({'; '.join(others)})" if others else "")
 
 
 def _wrap(text: str) -> list[str]:

@@ -146,8 +146,32 @@ def decode(raw: bytes, name: str) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise InputError.at(name, f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line, col) from None
+        raise InputError.at(name, f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}{_legacy_char(raw[exc.start])}); "
+                                  "save it as UTF-8", line, col) from None
     return text.removeprefix("\ufeff")
+
+
+_CP1252_NAMES = {0x91: "a curly opening quote", 0x92: "a curly apostrophe", 0x93: "a curly opening double quote",
+                 0x94: "a curly closing double quote", 0x96: "an en dash", 0x97: "an em dash", 0x85: "an ellipsis",
+                 0x80: "a euro sign", 0xA3: "a pound sign", 0xA0: "a non-breaking space", 0x95: "a bullet"}
+
+
+def _legacy_char(byte: int) -> str:
+    """What a stray byte most likely was: files saved by Word or Excel as Windows-1252."""
+    import unicodedata
+
+    name = _CP1252_NAMES.get(byte)
+    try:
+        ch = bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:
+        return ""
+    if name is None:
+        if not ch.isprintable():
+            return ""
+        name = unicodedata.name(ch, "").lower()
+        if not name:
+            return ""
+    return f", {name} {ch!r} in Windows-1252"
 
 
 def load_file(path: str | os.PathLike, *, max_bytes: int = MAX_BYTES) -> Document:
@@ -173,6 +197,8 @@ def load_text(text: str, name: str = "<string>") -> Document:
         msg = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             msg = f"{exc.problem} ({exc.context})"
+        if "\\t" in msg or (mark and _tab_at(text, mark.line, mark.column)):
+            msg += "; a tab is used for indentation or spacing: YAML allows only spaces there"
         raise InputError.at(name, f"YAML syntax error: {msg}",
                             mark.line + 1 if mark else None, mark.column + 1 if mark else None) from None
     except yaml.YAMLError as exc:
@@ -184,6 +210,15 @@ def load_text(text: str, name: str = "<string>") -> Document:
     doc = Document(name, None, node)
     doc.data = _Builder(doc).build(node, 0)
     return doc
+
+
+def _tab_at(text: str, line: int, column: int) -> bool:
+    """Whether a tab stands at, or just before, a syntax error's position (it usually caused it)."""
+    lines = text.split("\n", line + 1)
+    if line >= len(lines):
+        return False
+    row = lines[line]
+    return "\t" in row[: column + 1] or (line > 0 and lines[line - 1].lstrip(" ").startswith("\t"))
 
 
 def _key_value(node: yaml.Node) -> Any:
