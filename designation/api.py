@@ -21,7 +21,7 @@ from .inputs import tailoring as tailor_mod, yamlsafe
 from .designate import Cover, Decision, decide
 from .engine import StandardResult
 from .errors import InputError, Problem
-from .spec import CONFIDENCE_TEXT, Spec
+from .spec import CONFIDENCE_TEXT, EffectivePolicy, Spec
 from .inputs.submission import Submission
 
 SCHEMA = "designation.assessment/1"
@@ -50,6 +50,7 @@ class Assessment:
     qualifies_for: Optional[str]
     params: dict[str, float]
     tailored: dict[str, float]
+    policy: EffectivePolicy
     review: Optional[review_mod.Review]
     changes: list[review_mod.Change]
     derogation_status: list[dict[str, Any]]
@@ -111,9 +112,12 @@ def assess_sources(*, submission: Source, review: Optional[Source] = None, derog
     assessed_on = sub.assessed_on
     params = dict(spec.defaults())
     tailored: dict[str, float] = {}
+    tailor = None
     if tailoring is not None:
-        tailored = tailor_mod.parse(_doc(tailoring)).for_spec(spec)
+        tailor = tailor_mod.parse(_doc(tailoring))
+        tailored = tailor.for_spec(spec)
         params.update(tailored)
+    policy = spec.policy.figures(tailor.policy_for(spec) if tailor else None)
 
     self_values = sub.values
     values = dict(self_values)
@@ -158,39 +162,48 @@ def assess_sources(*, submission: Source, review: Optional[Source] = None, derog
             if d.site is None and d.problems:
                 warnings.append(Problem(dfile.file, "; ".join(p.message for p in d.problems), d.line))
 
-    window_end = engine._add_months(assessed_on, spec.policy.action_plan_window_months)
+    window = policy.action_plan_window_months
+    window_end = engine._add_months(assessed_on, window)
     plan_notes: dict[str, dict[str, Any]] = {}
     for sid, plan in sub.envelope.action_plans.items():
         within = plan.due <= window_end
         plan_notes[sid] = {"action": plan.action, "owner": plan.owner, "due": plan.due.isoformat(), "covers": within,
-                           "note": None if within else f"due after the {spec.policy.action_plan_window_months}-month "
+                           "note": None if within else f"due after the {window}-month "
                                                        f"window ends on {window_end.isoformat()}, so it does not count"}
         if within and sid not in covers:
             covers[sid] = Cover("action_plan", plan.due, plan.action, plan.owner)
 
-    decision = decide(spec, spec.policy, results, values, params, covers, assessed_on)
-    qualifies = _qualifies_for(spec, decision, results, values, params, covers, assessed_on)
+    decision = decide(spec, policy, results, values, params, covers, assessed_on, tailored)
+    qualifies, q_spec = _qualifies_for(spec, decision, results, values, params, covers, assessed_on, tailored, tailor)
     if spec.ladder and qualifies != spec.ladder.level:
+        what = (q_spec.ladder.title or q_spec.ladder.level) if q_spec is not None and q_spec.ladder else None
+        held = [lim for lim in decision.limiters if lim["holds"]]
+        if held and what and decision.reasons:
+            # "Not an ECSS: hosts none of the specialist services; qualifies as an emergency centre."
+            decision.reasons[0] = f"{held[0]['description'].rstrip('.')}; qualifies as {what}."
         decision.reasons.append(f"Claimed {sub.claimed}; " + (f"qualifies as {qualifies}." if qualifies
                                                               else "does not qualify for any level of this ladder."))
     return Assessment(sub, spec, Inputs(submission, review, derogations, tailoring), results, before, decision,
-                      qualifies, params, tailored, rev, changes, derog_status, covers, plan_notes, warnings)
+                      qualifies, params, tailored, policy, rev, changes, derog_status, covers, plan_notes, warnings)
 
 
-def _qualifies_for(spec: Spec, decision: Decision, results, values, params, covers, assessed_on) -> Optional[str]:
-    """The highest ladder level this site qualifies for, trying each fallback spec in turn."""
+def _qualifies_for(spec: Spec, decision: Decision, results, values, params, covers, assessed_on, tailored,
+                   tailor) -> tuple[Optional[str], Optional[Spec]]:
+    """The highest ladder level this site qualifies for (and its spec), trying each fallback in turn."""
     while spec.ladder:
         if decision.status != "not_designated":
-            return spec.ladder.level
+            return spec.ladder.level, spec
         fb_id = spec.ladder.falls_back_to
         fb = next((s for s in spec.included if s.id == fb_id), None)
         if fb is None:
-            return None
+            return None, None
         ids = {s.id for s in fb.standards}
         results = [r for r in results if r.id in ids]
-        decision = decide(fb, fb.policy, results, values, params, {k: v for k, v in covers.items() if k in ids}, assessed_on)
+        fb_policy = fb.policy.figures(tailor.policy_for(fb) if tailor else None)
+        decision = decide(fb, fb_policy, results, values, params, {k: v for k, v in covers.items() if k in ids},
+                          assessed_on, tailored)
         spec = fb
-    return None
+    return None, None
 
 
 def _counts(results: list[StandardResult]) -> dict[str, int]:
@@ -216,6 +229,7 @@ def _to_json(a: Assessment) -> dict[str, Any]:
                    for e in ans.evidence] for q, ans in sub.answers.items() if ans.evidence}
     comment_by_q = {q: ans.comment for q, ans in sub.answers.items() if ans.comment}
     plan_notes = a.plan_notes
+    gating = d.gating
     standards = []
     for r in a.results:
         st = r.standard
@@ -234,6 +248,8 @@ def _to_json(a: Assessment) -> dict[str, Any]:
             "comment": comment or None,
             "action_plan": plan_notes.get(st.id),
             "derogation": applied.get(st.id),
+            "gating": gating.get(st.id) is None and st.category != "developmental",
+            "advisory_reason": gating.get(st.id),
             "review": [{"question": c.question, "label": c.label, "self_assessed": c.self_assessed,
                         "verified": c.verified, "reason": c.reason, "agrees": c.agrees, "difference": c.difference}
                        for q in used if (c := changes_by_q.get(q))] if changes_by_q else [],
@@ -256,8 +272,7 @@ def _to_json(a: Assessment) -> dict[str, Any]:
                      "gaps": [g.model_dump() for g in spec.gaps],
                      "labels": spec.policy.labels.model_dump(),
                      "confidence_vocabulary": CONFIDENCE_TEXT,
-                     "policy": {"threshold": spec.policy.threshold,
-                                "action_plan_window_months": spec.policy.action_plan_window_months}}
+                     "policy": spec.policy.figures().to_json()}
     return {
         "schema": SCHEMA,
         "spec": dict(spec.json),  # top level copied; the lists inside are shared and read-only
@@ -269,7 +284,10 @@ def _to_json(a: Assessment) -> dict[str, Any]:
         "signed_off_by": {k: _iso(v) for k, v in env.signed_off_by.__dict__.items()} if env.signed_off_by else None,
         "outcome": {"status": d.status, "label": d.label, "qualifies_for": a.qualifies_for, "reasons": d.reasons,
                     "conditions": d.conditions, "to_change_outcome": d.to_change, "to_change_target": d.to_change_target,
-                    "limiters": d.limiters},
+                    "limiters": d.limiters, "recommendations": d.recommendations, "advisory": d.advisory,
+                    "denominators": d.denominators, "valid_until": d.valid_until,
+                    **({"rating": d.rating} if d.rating is not None else {})},
+        "policy": a.policy.to_json(),
         "score": {**after, "before_adjustments": before},
         "counts": _counts(a.results),
         "standards": standards,

@@ -1,16 +1,22 @@
-"""The designation policy: ordered rules, data per spec, the first that matches decides.
+"""The designation policy (version 2): ordered rules, data per spec, the first that matches decides.
 
-1. ``not_designated`` when a limiter holds, or a core standard is a gap with neither a live
-   derogation nor an action plan due within the policy's window;
-2. ``designated`` when no core standard is a gap and the share of expected standards met (by
-   weight, ``not_applicable`` excluded) reaches the threshold;
-3. ``designated_with_conditions`` when every core gap is covered (plan or derogation) and the
-   expected share reaches the threshold or every expected gap is covered too;
-4. otherwise ``not_designated``.
+Every standard is first sorted into *gating* or *advisory*. It is advisory when its deciding
+figure (a parameter it compares with, or, with none, the standard itself) has confidence
+``local`` or ``unverified`` and the network has not set that figure by tailoring. An advisory
+gap never changes the outcome; it is listed for the panel's judgement with the reason.
 
-A *gap* is a core or expected standard that is not met, partially met or not answered.
-The decision is traced as plain-English reasons, and the smallest set of standards whose
-fixing would change the outcome is worked out for the reader.
+1. ``not_designated`` when a limiter holds (nothing covers a limiter), or a gating core standard
+   is a gap with no cover (a live derogation, or an action plan with owner and due date within
+   the window), or the share of gating expected standards met, counting covered ones as met and
+   partially met as half, is below the threshold;
+2. ``designated_with_conditions`` when a gating core gap is covered, or covered expected gaps are
+   needed to reach the threshold; each such cover becomes a condition with its date;
+3. ``designated`` otherwise.
+
+Expected gaps the threshold tolerates become *recommendations* (with their plan and date where
+one exists), never conditions. The outcome is monotone: meeting a standard, adding a valid cover
+or removing a limiter never makes it worse. The decision is traced as plain-English reasons,
+and the smallest set of standards whose fixing would change the outcome is worked out.
 """
 from __future__ import annotations
 
@@ -19,10 +25,13 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 from .engine import CREDIT, StandardResult, _add_months
-from .rules import Context
-from .spec import Policy, Spec
+from .rules import Context, format_value
+from .spec import LOW_CONFIDENCE, EffectivePolicy, Spec, Standard
 
 RANK = {"not_designated": 0, "designated_with_conditions": 1, "designated": 2}
+WEAK = {"local": "a local default with no published figure",
+        "unverified": "not confirmed in any source read"}
+EPS = 1e-9
 
 
 @dataclass
@@ -43,111 +52,223 @@ class Decision:
     to_change_target: Optional[str]
     limiters: list[dict[str, Any]] = field(default_factory=list)
     expected_share: Optional[float] = None
+    recommendations: list[dict[str, Any]] = field(default_factory=list)
+    advisory: list[dict[str, Any]] = field(default_factory=list)
+    denominators: dict[str, Any] = field(default_factory=dict)
+    rating: Optional[dict[str, Any]] = None
+    gating: dict[str, Optional[str]] = field(default_factory=dict)   # standard id -> advisory reason (None: gating)
+    valid_until: Optional[str] = None
 
 
-def decide(spec: Spec, policy: Policy, results: list[StandardResult], answers: Mapping[str, Any],
-           params: Mapping[str, Any], covers: Mapping[str, Cover], assessed_on: dt.date) -> Decision:
+def advisory_reason(st: Standard, spec: Spec, tailored: Mapping[str, Any]) -> Optional[str]:
+    """Why ``st`` is advisory (its deciding figure has no published source and the network did
+    not set it), or None when it gates."""
+    weak = []
+    for name in st.params_used:
+        p = spec.parameters.get(name)
+        if p is None or name in tailored or p.confidence not in LOW_CONFIDENCE:
+            continue
+        shown = format_value(p.default, p.type)
+        weak.append(f"the {p.term.format(value=shown)} is {WEAK[p.confidence]}")
+    if weak:
+        return "; ".join(weak)
+    if st.confidence in LOW_CONFIDENCE and not any(n in tailored for n in st.params_used):
+        return f"the requirement itself is {WEAK[st.confidence]}"
+    return None
+
+
+def gating_map(spec: Spec, tailored: Mapping[str, Any]) -> dict[str, Optional[str]]:
+    return {st.id: advisory_reason(st, spec, tailored) for st in spec.standards}
+
+
+def _gates(r: StandardResult, gating: Mapping[str, Optional[str]]) -> bool:
+    return r.standard.category != "developmental" and gating.get(r.id) is None
+
+
+def _share(rs: list[StandardResult], covers: Mapping[str, Cover] | None) -> Optional[float]:
+    """Weighted % of ``rs`` met; partially met earns half; with ``covers`` a covered gap counts as met."""
+    got = total = 0.0
+    for r in rs:
+        w = r.standard.weight
+        got += w if covers is not None and r.id in covers and r.is_gap else CREDIT[r.status] * w
+        total += w
+    return None if total == 0 else round(100.0 * got / total, 1)
+
+
+def decide(spec: Spec, policy: EffectivePolicy, results: list[StandardResult], answers: Mapping[str, Any],
+           params: Mapping[str, Any], covers: Mapping[str, Cover], assessed_on: dt.date,
+           tailored_params: Mapping[str, Any] | None = None) -> Decision:
     """Apply ``policy`` to ``results``; ``covers`` maps standard id -> a valid plan/derogation."""
-    window_end = _add_months(assessed_on, policy.action_plan_window_months)
+    window = policy.action_plan_window_months
+    window_end = _add_months(assessed_on, window)
+    gating = gating_map(spec, tailored_params or {})
     ctx = Context(answers, params)
     limiters = []
     for lim in policy.limiters:
         holds = lim.condition.evaluate(ctx) is True  # type: ignore[union-attr]
-        limiters.append({"id": lim.id, "description": lim.description, "holds": holds})
-    gaps = [r for r in results if r.is_gap]
-    core_gaps = [r for r in gaps if r.standard.category == "core"]
-    exp_gaps = [r for r in gaps if r.standard.category == "expected"]
+        limiters.append({"id": lim.id, "description": lim.description, "holds": holds,
+                         "source": lim.source.model_dump() if lim.source else None, "confidence": lim.confidence})
+    held = [lim for lim in limiters if lim["holds"]]
+
+    applicable = [r for r in results if r.status != "not_applicable"]
+    core = [r for r in applicable if r.standard.category == "core" and _gates(r, gating)]
+    expected = [r for r in applicable if r.standard.category == "expected" and _gates(r, gating)]
+    core_gaps = [r for r in core if r.is_gap]
     uncovered_core = [r for r in core_gaps if r.id not in covers]
+    covered_core = [r for r in core_gaps if r.id in covers]
+    exp_gaps = [r for r in expected if r.is_gap]
     uncovered_exp = [r for r in exp_gaps if r.id not in covers]
-    share = expected_share(results)
+    covered_exp = [r for r in exp_gaps if r.id in covers]
+    share_plain = _share(expected, None)
+    share = _share(expected, covers)
     threshold = policy.threshold
-    labels = policy.labels
+    plain_ok = share_plain is None or share_plain >= threshold - EPS
+    share_ok = share is None or share >= threshold - EPS
     reasons: list[str] = []
 
     def gap_text(r: StandardResult) -> str:
         return f"{r.id} {r.standard.title} ({r.standard.category}, {r.status.replace('_', ' ')}): {r.reason}"
 
-    held = [lim for lim in limiters if lim["holds"]]
-    share_ok = share is None or share >= threshold - 1e-9
-    share_txt = "no expected standards apply" if share is None else \
-        f"{share:g}% of expected standards are met by weight (threshold {threshold:g}%)"
+    def share_text(s: Optional[float], with_covers: bool) -> str:
+        if s is None:
+            return "no gating expected standards apply"
+        how = "counting agreed plans and derogations as met and partly met as half" if with_covers \
+            else "partly met counting as half"
+        return f"{s:g}% of gating expected standards are met by weight ({how}; threshold {threshold:g}%)"
 
     if held:
         status = "not_designated"
-        reasons += [f"Limiter: {lim['description']}." for lim in held]
-    elif uncovered_core:
+        reasons += [f"{lim['description'].rstrip('.')}: a defining feature of this facility type, which no action "
+                    "plan or derogation can cover." for lim in held]
+    elif uncovered_core or not share_ok:
         status = "not_designated"
-        reasons.append(f"{len(uncovered_core)} core standard(s) not met with no live derogation and no action "
-                       f"plan due by {window_end.isoformat()}:")
-        reasons += [gap_text(r) for r in uncovered_core]
-    elif not core_gaps and share_ok:
-        status = "designated"
-        n_core = sum(1 for r in results if r.standard.category == "core" and r.status != "not_applicable")
-        reasons.append(f"All {n_core} applicable core standards are met and {share_txt}.")
-    elif share_ok or not uncovered_exp:
+        if uncovered_core:
+            reasons.append(f"{len(uncovered_core)} core standard(s) not met with no live derogation and no action "
+                           f"plan due by {window_end.isoformat()}:")
+            reasons += [gap_text(r) for r in uncovered_core]
+        if not share_ok:
+            reasons.append(f"Below the expected threshold: {share_text(share, True)}. Expected standards not met "
+                           "and not covered:")
+            reasons += [gap_text(r) for r in uncovered_exp]
+    elif covered_core or not plain_ok:
         status = "designated_with_conditions"
-        reasons.append(f"Every gap is covered by an action plan due by {window_end.isoformat()} or a live "
-                       f"derogation; {share_txt}.")
+        if covered_core:
+            reasons.append(f"{len(covered_core)} core standard(s) not met are covered by an action plan due by "
+                           f"{window_end.isoformat()} or a live derogation; each is a condition.")
+        if not plain_ok:
+            reasons.append(f"The expected threshold is reached only with the agreed plans and derogations: "
+                           f"{share_text(share_plain, False)}, {share:g}% with them; each is a condition.")
+        else:
+            reasons.append(f"{share_text(share_plain, False).capitalize()}.")
     else:
-        status = "not_designated"
-        reasons.append(f"Core standards are met or covered, but {share_txt} and {len(uncovered_exp)} expected "
-                       "standard(s) have no action plan or derogation:")
-        reasons += [gap_text(r) for r in uncovered_exp]
+        status = "designated"
+        reasons.append(f"All {len(core)} applicable gating core standards are met and {share_text(share_plain, False)}.")
 
     conditions = []
     if status == "designated_with_conditions":
-        for r in gaps:
-            c = covers.get(r.id)
-            if c is not None:
-                conditions.append({"standard": r.id, "title": r.standard.title, "kind": c.kind,
-                                   "action": c.action, "owner": c.owner, "due": c.due.isoformat()})
+        conditioned = covered_core + (covered_exp if not plain_ok else [])
+        for r in conditioned:
+            c = covers[r.id]
+            conditions.append({"standard": r.id, "title": r.standard.title, "category": r.standard.category,
+                               "kind": c.kind, "action": c.action, "owner": c.owner, "due": c.due.isoformat()})
         conditions.sort(key=lambda c: (c["due"], c["standard"]))
+    in_conditions = {c["standard"] for c in conditions}
 
-    to_change, target = _to_change(status, held, core_gaps, uncovered_core, exp_gaps, uncovered_exp,
-                                   results, threshold, share_ok)
-    return Decision(status, getattr(labels, status), reasons, conditions, to_change, target, limiters, share)
+    recommendations = []
+    if share_ok:
+        for r in exp_gaps:
+            if r.id in in_conditions:
+                continue
+            c = covers.get(r.id)
+            recommendations.append({"standard": r.id, "title": r.standard.title, "status": r.status,
+                                    "required": r.required, "kind": c.kind if c else None,
+                                    "action": c.action if c else None, "owner": c.owner if c else None,
+                                    "due": c.due.isoformat() if c else None})
+        if recommendations and status != "not_designated":
+            reasons.append(f"{len(recommendations)} expected standard(s) not fully met are within the threshold and "
+                           "are recommendations, not conditions: " + ", ".join(x["standard"] for x in recommendations) + ".")
+
+    advisory = []
+    for r in applicable:
+        why = gating.get(r.id)
+        if why is None or not r.is_gap:
+            continue
+        c = covers.get(r.id)
+        advisory.append({"standard": r.id, "title": r.standard.title, "category": r.standard.category,
+                         "status": r.status, "reason": r.reason, "required": r.required, "why": why,
+                         "kind": c.kind if c else None, "due": c.due.isoformat() if c else None})
+    if advisory:
+        reasons.append(f"For the panel's judgement, not changing the outcome: "
+                       + "; ".join(f"{x['standard']} ({x['why']})" for x in advisory) + ".")
+
+    n_adv = sum(1 for r in applicable if r.standard.category != "developmental" and gating.get(r.id) is not None)
+    denominators = {
+        "core": {"met": sum(1 for r in core if r.status == "met"), "of": len(core), "covered": len(covered_core)},
+        "expected": {"met": sum(1 for r in expected if r.status == "met"), "of": len(expected), "share": share,
+                     "share_before_covers": share_plain, "covered": len(covered_exp)},
+        "advisory": n_adv,
+    }
+    rating = None
+    if policy.rating is not None:
+        both = core + expected
+        met = sum(1 for r in both if r.status == "met")
+        pct = None if not both else round(100.0 * met / len(both), 1)
+        rating = {"band": policy.rating.band(pct), "percent": pct, "met": met, "of": len(both),
+                  "measure": "applicable gating core and expected standards fully met (whole %, rounded down)",
+                  "source": policy.rating.source, "confidence": policy.rating.confidence,
+                  "bands": [b.model_dump() for b in policy.rating.bands]}
+
+    to_change, target = _to_change(status, held, covered_core, uncovered_core, expected, covers, threshold,
+                                   plain_ok, share_ok, window_end)
+    validity = policy.validity_months
+    valid_until = (_add_months(assessed_on, validity).isoformat()
+                   if validity is not None and status != "not_designated" else None)
+    return Decision(status, getattr(policy.labels, status), reasons, conditions, to_change, target, limiters, share,
+                    recommendations, advisory, denominators, rating, gating, valid_until)
 
 
 def expected_share(results: list[StandardResult]) -> Optional[float]:
-    got = total = 0.0
-    for r in results:
-        if r.standard.category == "expected" and r.status != "not_applicable":
-            got += CREDIT[r.status] * r.standard.weight
-            total += r.standard.weight
-    return None if total == 0 else round(100.0 * got / total, 1)
+    """Weighted % of applicable expected standards met (partially met as half), gating or not."""
+    return _share([r for r in results if r.standard.category == "expected" and r.status != "not_applicable"], None)
 
 
-def _to_change(status, held, core_gaps, uncovered_core, exp_gaps, uncovered_exp, results, threshold, share_ok):
-    """The smallest set of standards (and limiters) whose fixing changes the outcome upwards."""
-    def item(r: StandardResult) -> dict[str, str]:
-        return {"id": r.id, "title": r.standard.title, "required": r.required}
+def _to_change(status, held, covered_core, uncovered_core, expected, covers, threshold, plain_ok, share_ok,
+               window_end):
+    """The smallest set of standards (and limiters) whose fixing changes the outcome upwards,
+    each saying what fixing means."""
+    due = window_end.isoformat()
+
+    def item(r: StandardResult, fix: str) -> dict[str, str]:
+        return {"id": r.id, "title": r.standard.title, "required": r.required, "fix": fix}
 
     if status == "designated":
         return [], None
     if status == "designated_with_conditions":
-        # to be designated outright: meet every core gap and enough expected ones
-        return [item(r) for r in core_gaps] + [item(r) for r in _enough(exp_gaps, results, threshold)], "designated"
-    out = [{"id": lim["id"], "title": lim["description"], "required": "this limiter must no longer hold"} for lim in held]
-    out += [item(r) for r in uncovered_core]
-    if not share_ok and uncovered_exp:
-        need = _enough(exp_gaps, results, threshold)
-        if len(need) > len(uncovered_exp):
-            need = uncovered_exp
-        out += [item(r) for r in need]
+        out = [item(r, "meet it (a plan or derogation keeps it a condition)") for r in covered_core]
+        if not plain_ok:
+            out += [item(r, "meet it") for r in _enough(expected, threshold, None)]
+        return out, "designated"
+    out = [{"id": lim["id"], "title": lim["description"], "required": "this limiter must no longer hold",
+            "fix": "no plan or derogation covers a limiter; the site itself must change"} for lim in held]
+    cover_fix = f"meet it, or agree an action plan due by {due} or a derogation"
+    out += [item(r, cover_fix) for r in uncovered_core]
+    if not share_ok:
+        out += [item(r, cover_fix) for r in _enough(expected, threshold, covers)]
     return out, "designated_with_conditions"
 
 
-def _enough(exp_gaps: list[StandardResult], results: list[StandardResult], threshold: float) -> list[StandardResult]:
-    """Fewest expected gaps to meet so the expected share reaches the threshold (heaviest first)."""
-    got = total = 0.0
-    for r in results:
-        if r.standard.category == "expected" and r.status != "not_applicable":
-            got += CREDIT[r.status] * r.standard.weight
-            total += r.standard.weight
+def _enough(expected: list[StandardResult], threshold: float, covers) -> list[StandardResult]:
+    """Fewest expected gaps to meet (or cover) so the share reaches the threshold (heaviest first)."""
+    def credit(r: StandardResult) -> float:
+        return 1.0 if covers is not None and r.id in covers and r.is_gap else CREDIT[r.status]
+
+    got = sum(credit(r) * r.standard.weight for r in expected)
+    total = sum(r.standard.weight for r in expected)
+    gaps = [r for r in expected if credit(r) < 1]
     chosen = []
-    for r in sorted(exp_gaps, key=lambda r: (-(1 - CREDIT[r.status]) * r.standard.weight, r.id)):
-        if total == 0 or 100.0 * got / total >= threshold - 1e-9:
+    for r in sorted(gaps, key=lambda r: (-(1 - credit(r)) * r.standard.weight, r.id)):
+        if total == 0 or round(100.0 * got / total, 1) >= threshold - EPS:
             break
-        got += (1 - CREDIT[r.status]) * r.standard.weight
+        got += (1 - credit(r)) * r.standard.weight
         chosen.append(r)
     return chosen

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, Optional
@@ -72,6 +73,7 @@ class Parameter(_Model):
     description: str
     confidence: Confidence
     source: Optional[str] = None
+    term: str = "figure"   # what the figure is called in sentences: "the 90% target", "the 0 closures tolerance"
 
     def bounds(self) -> tuple[Optional[float], Optional[float]]:
         lo, hi = TYPE_BOUNDS.get(self.type, (None, None))
@@ -132,6 +134,7 @@ class Standard(_Model):
     met: Optional[Condition] = Field(default=None, exclude=True)
     partial: Optional[Condition] = Field(default=None, exclude=True)
     questions_used: frozenset[str] = Field(default=frozenset(), exclude=True)
+    params_used: tuple = Field(default=(), exclude=True)          # parameters met/partially_met compare with
     required_cache: dict = Field(default_factory=dict, exclude=True)
     reported_questions: tuple = Field(default=(), exclude=True)   # (qid, Question) in label order
     proportions: tuple = Field(default=(), exclude=True)          # proportion questions met_when uses
@@ -139,9 +142,14 @@ class Standard(_Model):
 
 
 class Limiter(_Model):
+    """A defining feature of the facility type: when ``when`` holds the site is not designated,
+    and no action plan or derogation covers it."""
     id: str
     description: str
     when: dict[str, Any]
+    source: Optional[SourceRef] = None
+    confidence: Optional[Confidence] = None
+    confidence_note: Optional[str] = None
     condition: Optional[Condition] = Field(default=None, exclude=True)
 
 
@@ -151,17 +159,127 @@ class Labels(_Model):
     not_designated: str = "Not designated"
 
 
+LOW_CONFIDENCE = ("local", "unverified")
+CCQI = ("RCPsych CCQI accreditation practice: every essential (Type 1) standard and about 80% of "
+        "expected (Type 2) standards")
+
+
+class PolicyFigure(_Model):
+    """One figure of the designation policy, with where it comes from and how far a network may
+    tailor it (``tailoring.yaml``, ``policy:``). ``value`` null means "none" (no validity period)."""
+    value: Optional[float] = None
+    source: str
+    confidence: Confidence
+    min: Optional[float] = None
+    max: Optional[float] = None
+    tailorable: bool = True
+
+    @field_validator("value", "min", "max", mode="before")
+    @classmethod
+    def _finite(cls, v: Any) -> Any:
+        if isinstance(v, bool) or (v is not None and not isinstance(v, (int, float))):
+            raise ValueError("expected a number")
+        if isinstance(v, float) and (v != v or v in (float("inf"), float("-inf"))):
+            raise ValueError("expected a finite number, not NaN or infinity")
+        return v
+
+
+def _figure(value: Optional[float], source: str, confidence: str, lo: float, hi: float):
+    return Field(default_factory=lambda: PolicyFigure(value=value, source=source, confidence=confidence,  # type: ignore[arg-type]
+                                                      min=lo, max=hi))
+
+
+class RatingBand(_Model):
+    label: str
+    min: int = Field(ge=0, le=100)
+    max: int = Field(ge=0, le=100)
+
+
+class Rating(_Model):
+    """Optional rating bands reported beside the outcome (never deciding it), by the whole
+    percentage (rounded down) of applicable gating core and expected standards fully met."""
+    source: str
+    confidence: Confidence
+    bands: list[RatingBand] = Field(min_length=1)
+
+    def band(self, pct: Optional[float]) -> Optional[str]:
+        if pct is None:
+            return None
+        whole = int(pct + 1e-9)
+        return next((b.label for b in self.bands if b.min <= whole <= b.max), None)
+
+
+FIGURES = ("threshold", "action_plan_window_months", "validity_months")
+
+
 class Policy(_Model):
-    action_plan_window_months: int = Field(default=6, ge=0, le=60)
-    threshold: float = Field(default=100, ge=0, le=100)
+    """Designation policy version 2 (see docs/spec-format.md)."""
+    version: Literal[2] = 2
+    threshold: PolicyFigure = _figure(80, CCQI, "local", 50, 100)
+    action_plan_window_months: PolicyFigure = _figure(6, "designation default: an action plan counts only when due "
+                                                         "within six months of the assessment", "local", 1, 12)
+    validity_months: PolicyFigure = _figure(None, "designation default: no validity period unless the network "
+                                                  "sets one", "local", 6, 60)
     evidence_max_age_months: int = Field(default=12, ge=1, le=120)
     limiters: list[Limiter] = []
+    rating: Optional[Rating] = None
     labels: Labels = Labels()
+
+    def figures(self, tailored: Optional[dict[str, float]] = None) -> "EffectivePolicy":
+        return EffectivePolicy(self, dict(tailored or {}))
+
+
+@dataclass
+class EffectivePolicy:
+    """A spec's policy with the network's tailored figures applied."""
+    policy: "Policy"
+    tailored: dict[str, float]
+
+    def value(self, name: str) -> Optional[float]:
+        return self.tailored[name] if name in self.tailored else getattr(self.policy, name).value
+
+    @property
+    def threshold(self) -> float:
+        return float(self.value("threshold") or 0)
+
+    @property
+    def action_plan_window_months(self) -> int:
+        return int(self.value("action_plan_window_months") or 0)
+
+    @property
+    def validity_months(self) -> Optional[int]:
+        v = self.value("validity_months")
+        return None if v is None else int(v)
+
+    @property
+    def limiters(self) -> list[Limiter]:
+        return self.policy.limiters
+
+    @property
+    def labels(self) -> Labels:
+        return self.policy.labels
+
+    @property
+    def rating(self) -> Optional[Rating]:
+        return self.policy.rating
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in FIGURES:
+            f: PolicyFigure = getattr(self.policy, name)
+            v = self.value(name)
+            out[name] = {"value": None if v is None else (int(v) if float(v).is_integer() else v),
+                         "source": "network tailoring" if name in self.tailored else f.source,
+                         "confidence": f.confidence, "tailored": name in self.tailored,
+                         "default": f.value, "default_source": f.source,
+                         "min": f.min, "max": f.max, "tailorable": f.tailorable}
+        return out
 
 
 class Ladder(_Model):
     name: str
     level: str
+    title: Optional[str] = None       # the level in a sentence: "an emergency centre"
     rank: int
     falls_back_to: Optional[str] = None
 
@@ -353,6 +471,10 @@ class _Loader:
             spec.standards.append(st)
         for i, lim in enumerate(sf.policy.limiters):
             lim.condition = compiler.compile(lim.when, ("policy", "limiters", i, "when"), f"limiter {lim.id}")
+            if lim.source is not None and lim.source.document not in spec.sources:
+                problems.append(doc.problem(("policy", "limiters", i, "source", "document"),
+                                            f"limiter {lim.id}: unknown source document {lim.source.document!r}"))
+        problems += check_policy(sf.policy, doc)
         # limiters are inherited: an ECSS that takes no ambulances fails as an EC would
         own_ids = {lim.id for lim in sf.policy.limiters}
         inherited = [lim for sub in spec.included for lim in sub.policy.limiters if lim.id not in own_ids]
@@ -411,6 +533,7 @@ class _Loader:
             if c is not None:
                 used |= c.questions()
         st.questions_used = frozenset(used)
+        st.params_used = tuple(sorted(_params_in(st.met_when) | _params_in(st.partially_met_when)))
         st.reported_questions = tuple((q, spec.questions[q]) for q in sorted(used) if q in spec.questions)
         if st.met is not None:
             st.proportions = tuple(q for q in sorted(st.met.questions())
@@ -423,6 +546,73 @@ class _Loader:
                         problems.append(doc.problem(path + ("examples", kind, j, qid),
                                                     f"{owner}: example uses unknown question {qid!r}"
                                                     + (f"; did you mean {hint!r}?" if hint else ""), key=True))
+
+
+def _params_in(raw: Any) -> set[str]:
+    """Names of the parameters a raw condition compares with ({param: name} anywhere in it)."""
+    if isinstance(raw, dict):
+        if set(raw) == {"param"} and isinstance(raw["param"], str):
+            return {raw["param"]}
+        return set().union(*(_params_in(v) for v in raw.values())) if raw else set()
+    if isinstance(raw, list):
+        return set().union(*(_params_in(v) for v in raw)) if raw else set()
+    return set()
+
+
+FIGURE_RANGE = {"threshold": (0, 100), "action_plan_window_months": (0, 60), "validity_months": (1, 120)}
+
+
+def figure_problem(name: str, value: Any, lo: Optional[float], hi: Optional[float]) -> Optional[str]:
+    """Why ``value`` cannot be policy figure ``name`` within ``lo``..``hi`` (None when it can)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"{name}: expected a number, got {value!r}"
+    if value != value or value in (float("inf"), float("-inf")):
+        return f"{name}: expected a finite number, got {value}"
+    if name != "threshold" and not float(value).is_integer():
+        return f"{name}: expected a whole number of months, got {value}"
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        return f"{name}: {value:g} is outside the bounds the spec allows ({lo:g} to {hi:g})"
+    return None
+
+
+def check_policy(policy: Policy, doc: yamlsafe.Document) -> list[Problem]:
+    """Static checks of a spec's policy: figures inside their bounds, rating bands that tile 0-100."""
+    problems: list[Problem] = []
+    for name in FIGURES:
+        f: PolicyFigure = getattr(policy, name)
+        lo, hi = FIGURE_RANGE[name]
+        path = ("policy", name)
+        if f.min is not None and f.max is not None and f.min > f.max:
+            problems.append(doc.problem(path, f"policy {name}: min {f.min:g} is above max {f.max:g}"))
+            continue
+        for key in ("min", "max"):
+            b = getattr(f, key)
+            if b is not None and not lo <= b <= hi:
+                problems.append(doc.problem(path + (key,), f"policy {name}: {key} {b:g} is outside {lo:g} to {hi:g}"))
+        if f.value is not None:
+            why = figure_problem(name, f.value, f.min if f.min is not None else lo, f.max if f.max is not None else hi)
+            if why:
+                problems.append(doc.problem(path + ("value",), f"policy {why}"))
+        elif name != "validity_months":
+            problems.append(doc.problem(path, f"policy {name}: a value is required"))
+        if f.tailorable and (f.min is None or f.max is None):
+            problems.append(doc.problem(path, f"policy {name}: a tailorable figure needs min and max bounds"))
+    if policy.rating is not None:
+        bands = sorted(enumerate(policy.rating.bands), key=lambda ib: ib[1].min)
+        expect = 0
+        for i, b in bands:
+            where = ("policy", "rating", "bands", i)
+            if b.min > b.max:
+                problems.append(doc.problem(where, f"rating band {b.label!r}: min {b.min} is above max {b.max}"))
+            elif b.min < expect:
+                problems.append(doc.problem(where, f"rating band {b.label!r} ({b.min}-{b.max}%) overlaps the band below it"))
+            elif b.min > expect:
+                problems.append(doc.problem(where, f"rating bands leave a gap: no band covers {expect}-{b.min - 1}%"))
+            expect = max(expect, b.max + 1)
+        if expect <= 100 and not problems:
+            problems.append(doc.problem(("policy", "rating", "bands"),
+                                        f"rating bands leave a gap: no band covers {expect}-100%"))
+    return problems
 
 
 def pydantic_problems(exc: ValidationError, doc: yamlsafe.Document, root: type[BaseModel],

@@ -31,6 +31,12 @@ def print_text(assessments: list[Any], console: Any) -> None:
         before = sc["before_adjustments"]["overall"]
         console.print(f"Score: {_pct(sc['overall'])} of core and expected standards met"
                       + (f" (before review and derogations: {_pct(before)})" if before != sc["overall"] else ""))
+        den = o.get("denominators")
+        if den:
+            console.print(denominators_text(den))
+        if o.get("rating"):
+            rt = o["rating"]
+            console.print(f"Rating: {rt['band']} ({_pct(rt['percent'])} of {rt['of']} applicable gating standards fully met)")
         c = j["counts"]
         console.print("  ".join(f"{SYMBOL[k]} {k.replace('_', ' ')}: {v}" for k, v in c.items()))
         console.print("Why:")
@@ -41,6 +47,15 @@ def print_text(assessments: list[Any], console: Any) -> None:
             for cond in o["conditions"]:
                 kind = "action plan" if cond["kind"] == "action_plan" else "derogation"
                 console.print(f"  • {cond['standard']} by {cond['due']} ({kind}, {cond['owner']}): {cond['action']}")
+        if o.get("recommendations"):
+            console.print("Recommendations (within the threshold; not conditions):")
+            for rec in o["recommendations"]:
+                plan = f" (plan due {rec['due']}, {rec['owner']})" if rec.get("due") else ""
+                console.print(f"  • {rec['standard']} {rec['title']}{plan}")
+        if o.get("advisory"):
+            console.print("For the panel's judgement (do not change the outcome):")
+            for adv in o["advisory"]:
+                console.print(f"  • {adv['standard']} {adv['title']} ({adv['status'].replace('_', ' ')}): {adv['why']}")
         if o["to_change_outcome"]:
             target = (o["to_change_target"] or "").replace("_", " ")
             console.print(f"To be {target}: " + ", ".join(x["id"] for x in o["to_change_outcome"]))
@@ -56,6 +71,18 @@ def print_text(assessments: list[Any], console: Any) -> None:
             table.add_row(Text(f"{SYMBOL[st]} {st.replace('_', ' ')}", style=STYLE[st]), s["id"], s["title"],
                           s["category"], s["reason"] + flags)
         console.print(table)
+
+
+def denominators_text(den: dict) -> str:
+    """"x of y applicable core standards met, x of y expected (z% by weight)"."""
+    core, exp = den["core"], den["expected"]
+    text = f"{core['met']} of {core['of']} applicable core standards met, {exp['met']} of {exp['of']} expected"
+    before, share = exp.get("share_before_covers"), exp.get("share")
+    if before is not None:
+        text += f" ({_pct(before)} by weight" + ("" if share == before else f", {_pct(share)} counting agreed plans") + ")"
+    if den.get("advisory"):
+        text += f"; {den['advisory']} advisory, not counted"
+    return text
 
 
 def _pct(v: Any) -> str:

@@ -66,7 +66,7 @@ def test_action_plan_within_window_gives_conditions_with_dates(mini_specs, tmp_p
     plans = {"MB-01": {"action": "Recruit two consultants", "owner": "Clinical Director", "due": "2027-03-31"}}
     a = assess(tmp_path, submission(answers=with_answers(consultant_hours=12), action_plans=plans))
     assert a.status == "designated_with_conditions"
-    assert a.decision.conditions == [{"standard": "MB-01", "title": "Consultant present at least 16 hours a day",
+    assert a.decision.conditions == [{"standard": "MB-01", "title": "Consultant present at least 16 hours a day", "category": "core",
                                       "kind": "action_plan", "action": "Recruit two consultants",
                                       "owner": "Clinical Director", "due": "2027-03-31"}]
     assert a.decision.to_change_target == "designated"
@@ -84,7 +84,8 @@ def test_action_plan_beyond_window_does_not_count(mini_specs, tmp_path):
 def test_limiter_decides_whatever_else(mini_specs, tmp_path):
     a = assess(tmp_path, submission(answers=with_answers(accepts_ambulances=False)))
     assert a.status == "not_designated"
-    assert a.decision.reasons[0] == "Limiter: The site does not accept ambulance arrivals."
+    assert a.decision.reasons[0] == ("The site does not accept ambulance arrivals: a defining feature of this "
+                                     "facility type, which no action plan or derogation can cover.")
     assert a.decision.to_change[0]["id"] == "no-ambulances"
 
 

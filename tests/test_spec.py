@@ -30,14 +30,14 @@ def test_fixture_spec_loads_with_includes_merged(mini_specs):
     assert [st.id for st in s.standards] == ["MB-01", "MB-02", "MB-03", "MB-04", "MT-01"]
     assert "consultant_hours" in s.questions and "specialist_services" in s.questions
     assert [lim.id for lim in s.policy.limiters] == ["no-ambulances"]
-    assert s.standard("MB-01").located[1] == 48
+    assert s.standard("MB-01").located[1] == 56
 
 
 def test_boolean_compared_with_a_number_does_not_load(tmp_path):
     text = BASE.replace("met_when: {question: consultant_hours, gte: {param: hours_min}}",
                         "met_when: {question: accepts_ambulances, gte: 16}")
     msg = fault(tmp_path, text)
-    assert ":53:51: standard MB-01: 'accepts_ambulances' is a yes/no question" in msg
+    assert ":61:51: standard MB-01: 'accepts_ambulances' is a yes/no question" in msg
 
 
 def test_duplicate_standard_id(tmp_path):
@@ -48,7 +48,7 @@ def test_duplicate_standard_id(tmp_path):
 def test_unknown_key_suggests_the_nearest(tmp_path):
     msg = fault(tmp_path, BASE.replace("    requirement: A consultant", "    requirment: A consultant"))
     assert "unknown key 'requirment' in standards.0; did you mean 'requirement'?" in msg
-    assert ":51:5:" in msg
+    assert ":59:5:" in msg
 
 
 def test_every_standard_needs_meeting_and_failing_examples(tmp_path):

@@ -1,7 +1,14 @@
-"""Tailoring: a network's values for a spec's parameters, within the bounds the spec allows."""
+"""Tailoring: a network's values for a spec's parameters and policy figures, within the bounds
+the spec allows::
+
+    parameters:
+      uec-ucc: {opening_hours_min: 18}
+    policy:
+      uec-ucc: {threshold: 90, validity_months: 36}
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import yamlsafe
@@ -16,6 +23,36 @@ class Tailoring:
     sha256: str
     values: dict[str, dict[str, float]]   # spec id -> parameter -> value
     doc: yamlsafe.Document
+    policy: dict[str, dict[str, float]] = field(default_factory=dict)   # spec id -> policy figure -> value
+
+    def policy_for(self, spec: Spec) -> dict[str, float]:
+        """Policy figures the network set for ``spec`` itself, checked against the spec's bounds."""
+        from ..spec import FIGURE_RANGE, FIGURES, figure_problem
+
+        out: dict[str, float] = {}
+        problems: list[Problem] = []
+        for name, value in self.policy.get(spec.id, {}).items():
+            path = ("policy", spec.id, name)
+            fig = getattr(spec.policy, name, None) if name in FIGURES else None
+            if fig is None:
+                hint = suggest(str(name), FIGURES)
+                problems.append(self.doc.problem(path, f"unknown policy figure {name!r} for spec {spec.id!r}; "
+                                                 f"{'did you mean ' + repr(hint) + '? ' if hint else ''}"
+                                                 f"the figures are {', '.join(FIGURES)}", key=True))
+                continue
+            if not fig.tailorable:
+                problems.append(self.doc.problem(path, f"policy {name}: spec {spec.id!r} does not allow a network to "
+                                                 "tailor it", key=True))
+                continue
+            lo, hi = FIGURE_RANGE[name]
+            why = figure_problem(name, value, fig.min if fig.min is not None else lo, fig.max if fig.max is not None else hi)
+            if why:
+                problems.append(self.doc.problem(path, why))
+            else:
+                out[name] = value
+        if problems:
+            raise InputError(problems)
+        return out
 
     def for_spec(self, spec: Spec) -> dict[str, float]:
         """Parameter values for ``spec`` (its own and its includes'), checked against bounds."""
@@ -59,7 +96,16 @@ def load(path: str | Path) -> Tailoring:
 
 def parse(doc: yamlsafe.Document) -> Tailoring:
     data = doc.data
-    if (not isinstance(data, dict) or set(data) != {"parameters"} or not isinstance(data["parameters"], dict)
-            or not all(isinstance(v, dict) for v in data["parameters"].values())):
-        raise doc.error((), "a tailoring file must be a mapping: parameters: {spec id: {parameter: value}}")
-    return Tailoring(doc.file, doc.sha256, data["parameters"], doc)
+    shape = ("a tailoring file must be a mapping with parameters: {spec id: {parameter: value}} and/or "
+             "policy: {spec id: {figure: value}}")
+    if not isinstance(data, dict) or not data:
+        raise doc.error((), shape)
+    for key in data:
+        if key not in ("parameters", "policy"):
+            hint = suggest(str(key), ("parameters", "policy"))
+            raise doc.error((key,), f"unknown key {key!r} in a tailoring file" + (f"; did you mean {hint!r}?" if hint else
+                                                                                  f"; {shape}"), key=True)
+        block = data[key]
+        if not isinstance(block, dict) or not all(isinstance(v, dict) for v in block.values()):
+            raise doc.error((key,), shape)
+    return Tailoring(doc.file, doc.sha256, data.get("parameters") or {}, doc, data.get("policy") or {})

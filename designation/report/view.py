@@ -147,7 +147,8 @@ _SPEC_DEFAULTS = {"id": "", "edition": "", "title": "", "publisher": None, "summ
                   "sources": [], "gaps": [], "labels": {}}
 _SITE_DEFAULTS = {"name": "", "code": "", "organisation": "", "network": "", "address": None}
 _OUTCOME_DEFAULTS = {"status": "not_designated", "label": "", "qualifies_for": None, "reasons": [],
-                     "conditions": [], "to_change_outcome": [], "to_change_target": None}
+                     "conditions": [], "to_change_outcome": [], "to_change_target": None,
+                     "recommendations": [], "advisory": [], "denominators": None, "rating": None}
 _SCORE_DEFAULTS = {"overall": None, "by_category": {}, "by_domain": {}, "before_adjustments": None}
 _STANDARD_DEFAULTS = {"id": "", "title": "", "domain": "", "category": "", "weight": 1,
                       "requirement": None, "status": "not_answered", "reason": "", "reported": {},
@@ -162,6 +163,9 @@ _NESTED = {
     "review": {"question": "", "label": "", "self_assessed": None, "verified": None, "reason": None},
     "condition": {"standard": "", "title": "", "kind": "action_plan", "action": "", "owner": None, "due": None},
     "change": {"id": "", "title": "", "required": ""},
+    "recommendation": {"standard": "", "title": "", "status": "", "kind": None, "action": None, "owner": None,
+                       "due": None},
+    "advisory": {"standard": "", "title": "", "status": "", "why": ""},
     "spec_source": {"id": "", "title": "", "publisher": None, "date": None, "url": None},
     "gap": {"id": "", "title": "", "detail": "", "source": None},
     "register": {"standard": "", "status": "", "reason": None, "approver": None, "expires_on": None, "note": None},
@@ -202,6 +206,13 @@ def normalise(result: Mapping[str, Any]) -> dict[str, Any]:
     out = r["outcome"]
     out["conditions"] = [_fill(dict(c), _NESTED["condition"]) for c in out["conditions"]]
     out["to_change_outcome"] = [_fill(dict(c), _NESTED["change"]) for c in out["to_change_outcome"]]
+    out["recommendations"] = [_fill(dict(c), _NESTED["recommendation"]) for c in out["recommendations"]]
+    out["advisory"] = [_fill(dict(c), _NESTED["advisory"]) for c in out["advisory"]]
+    if out["denominators"] is not None:
+        from ..textout import denominators_text
+        out["denominators_text"] = denominators_text(out["denominators"])
+    else:
+        out["denominators_text"] = None
     r["spec"]["sources"] = [_fill(dict(x), _NESTED["spec_source"]) for x in r["spec"]["sources"]]
     r["spec"]["gaps"] = [_fill(dict(x), _NESTED["gap"]) for x in r["spec"]["gaps"]]
     r["derogations"] = [_fill(dict(x), _NESTED["register"]) for x in r["derogations"]]
