@@ -607,11 +607,12 @@ def check_policy(policy: Policy, doc: yamlsafe.Document) -> list[Problem]:
             elif b.min < expect:
                 problems.append(doc.problem(where, f"rating band {b.label!r} ({b.min}-{b.max}%) overlaps the band below it"))
             elif b.min > expect:
-                problems.append(doc.problem(where, f"rating bands leave a gap: no band covers {expect}-{b.min - 1}%"))
+                missing = f"{expect}%" if b.min - 1 == expect else f"{expect}-{b.min - 1}%"
+                problems.append(doc.problem(where, f"rating bands leave a gap: no band covers {missing}"))
             expect = max(expect, b.max + 1)
         if expect <= 100 and not problems:
-            problems.append(doc.problem(("policy", "rating", "bands"),
-                                        f"rating bands leave a gap: no band covers {expect}-100%"))
+            missing = "100%" if expect == 100 else f"{expect}-100%"
+            problems.append(doc.problem(("policy", "rating", "bands"), f"rating bands leave a gap: no band covers {missing}"))
     return problems
 
 

@@ -53,6 +53,80 @@ def test_changing_one_answer_from_failing_to_meeting_never_worsens_the_outcome(m
     assert ladder[after.qualifies_for] >= ladder[before.qualifies_for]
 
 
+STANDARDS = ("MB-01", "MB-02", "MB-03", "MT-01")
+LADDER = {None: 0, "BASE": 1, "TOP": 2}
+
+
+@st.composite
+def contexts(draw):
+    """Answers, covers and network tailoring, all drawn: the properties must hold in every context."""
+    answers, _ = draw(answer_sets())
+    plans = {sid: {"action": "a", "owner": "o", "due": "2027-01-31"}
+             for sid in draw(st.sets(st.sampled_from(STANDARDS)))}
+    live = draw(st.sets(st.sampled_from(STANDARDS)))
+    tailoring: dict = {}
+    params = {}
+    if draw(st.booleans()):
+        params["hours_min"] = draw(st.integers(min_value=12, max_value=24))
+    if draw(st.booleans()):
+        params["reviews_target"] = draw(st.integers(min_value=50, max_value=100))
+    if params:
+        tailoring["parameters"] = {"mini-base": params}
+    policy = {}
+    if draw(st.booleans()):
+        policy["threshold"] = draw(st.integers(min_value=50, max_value=100))
+    if draw(st.booleans()):
+        policy["action_plan_window_months"] = draw(st.integers(min_value=1, max_value=12))
+    if policy:
+        tailoring["policy"] = {"mini-top": policy, "mini-base": dict(policy)}
+    return answers, plans, live, tailoring
+
+
+def _derogation(sid: str, live: bool) -> dict:
+    return {"site": "TST01", "standard": sid, "reason": "agreed", "approver": "Network Board",
+            "approved_on": "2026-01-01", "expires_on": "2027-01-01" if live else "2026-06-30"}
+
+
+def _run(tmp_path, name, answers, plans, derogs, tailoring):
+    folder = tmp_path / name
+    folder.mkdir(exist_ok=True)
+    sub = write_yaml(folder / "site.yaml", submission(answers=answers, **({"action_plans": plans} if plans else {})))
+    d = write_yaml(folder / "d.yaml", {"derogations": derogs}) if derogs else None
+    t = write_yaml(folder / "t.yaml", tailoring) if tailoring else None
+    return api.assess_path(sub, derogations=d, tailoring=t, discover=False)
+
+
+def _not_worse(after, before):
+    assert RANK[after.status] >= RANK[before.status], (before.decision.reasons, after.decision.reasons)
+    assert LADDER[after.qualifies_for] >= LADDER[before.qualifies_for]
+
+
+@SETTINGS
+@given(ctx=contexts(), data=st.data())
+def test_meeting_covering_or_derogating_never_worsens_the_outcome_under_any_tailoring(mini_specs, tmp_path, ctx, data):
+    answers, plans, live, tailoring = ctx
+    derogs = [_derogation(s, True) for s in sorted(live)]
+    base = _run(tmp_path, "base", answers, plans, derogs, tailoring)
+    move = data.draw(st.sampled_from(["answer", "plan", "derogation", "expiry"]))
+    if move == "answer":
+        fix = data.draw(st.sampled_from(sorted(FAILING)))
+        _not_worse(_run(tmp_path, "x", {**answers, fix: MEETING[fix]}, plans, derogs, tailoring), base)
+    elif move == "plan":
+        sid = data.draw(st.sampled_from(STANDARDS))
+        more = {**plans, sid: {"action": "a", "owner": "o", "due": "2027-01-31"}}
+        _not_worse(_run(tmp_path, "x", answers, more, derogs, tailoring), base)
+    elif move == "derogation":
+        sid = data.draw(st.sampled_from([s for s in STANDARDS if s not in live] or list(STANDARDS)))
+        more = [d for d in derogs if d["standard"] != sid] + [_derogation(sid, True)]
+        _not_worse(_run(tmp_path, "x", answers, plans, more, tailoring), base)
+    else:  # the same derogation, expired, never gives a better outcome than live
+        sid = data.draw(st.sampled_from(STANDARDS))
+        expired = [d for d in derogs if d["standard"] != sid] + [_derogation(sid, False)]
+        live_ = [d for d in derogs if d["standard"] != sid] + [_derogation(sid, True)]
+        _not_worse(_run(tmp_path, "live", answers, plans, live_, tailoring),
+                   _run(tmp_path, "x", answers, plans, expired, tailoring))
+
+
 @SETTINGS
 @given(case=answer_sets())
 def test_assessment_is_deterministic(mini_specs, tmp_path, case):
