@@ -198,7 +198,7 @@ def decide(spec: Spec, policy: EffectivePolicy, results: list[StandardResult], a
                          "status": r.status, "reason": r.reason, "required": r.required, "why": why,
                          "kind": c.kind if c else None, "due": c.due.isoformat() if c else None})
     if advisory:
-        reasons.append(f"For the panel's judgement, not changing the outcome: "
+        reasons.append("For the panel's judgement, not changing the outcome: "
                        + "; ".join(f"{x['standard']} ({x['why']})" for x in advisory) + ".")
 
     n_adv = sum(1 for r in applicable if r.standard.category != "developmental" and gating.get(r.id) is not None)
