@@ -7,11 +7,15 @@ WeasyPrint is imported only by the commands that render.
 """
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import io
+import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import IO, Any, Iterable, Iterator, Optional
 
 import click
 
@@ -32,13 +36,64 @@ def report_problems(problems: Iterable[Problem]) -> None:
         err(str(p))
 
 
+# Output never crashes on a console or file that cannot encode a symbol (a Windows console, a
+# file redirected under cp1252): each such character is written as its plain equivalent, or ?.
+_PLAIN = {"✓": "+", "✗": "x", "◐": "~", "–": "-", "—": "--", "•": "*", "▲": "^", "▼": "v", "→": "->",
+          "≥": ">=", "≤": "<=", "…": "...", "‘": "'", "’": "'", "“": '"', "”": '"', "×": "x", "±": "+/-",
+          "━": "-", "─": "-", "│": "|", "·": "."}
+
+
+def _plain(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    bad = exc.object[exc.start:exc.end]
+    return "".join(_PLAIN.get(c, "?") for c in bad), exc.end
+
+
+codecs.register_error("designation-plain", _plain)
+
+
+def _robust_streams() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="designation-plain")
+            except (ValueError, OSError):  # pragma: no cover - a stream that cannot change
+                pass
+
+
+def _silence_stdout() -> None:
+    """After the reader of a pipe has gone (``| head``), point stdout at the null device so the
+    interpreter's final flush cannot complain; the command then ends quietly."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        pass
+
+
 class _Main(click.Group):
     """Turns errors escaping a command into one clear line and an exit code, never a traceback:
-    bad input 1 (located), a report that cannot be rendered 1, anything else 4 (a bug)."""
+    bad input 1 (located), a report that cannot be rendered 1, anything else 4 (a bug). A
+    closed pipe ends the command quietly with exit 0."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        _robust_streams()
+        try:
+            try:
+                return self._invoke(ctx)
+            finally:
+                sys.stdout.flush()   # a closed pipe shows here, not in the interpreter's exit
+        except BrokenPipeError:
+            _silence_stdout()
+            ctx.exit(0)
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            raise
         except InputError as exc:
             report_problems(exc.problems)
             ctx.exit(EXIT_INVALID)
@@ -62,21 +117,116 @@ class _Main(click.Group):
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="designation")
-def main() -> None:
+@click.option("--color/--no-color", default=None,
+              help="Colour the output even when it is not a terminal, or never. Default: on a terminal, "
+                   "unless NO_COLOR is set.")
+@click.pass_context
+def main(ctx: click.Context, color: Optional[bool]) -> None:
     """Designate NHS urgent and emergency care facilities against published standards.
 
     Specifications are YAML rule files; providers write self-assessments (YAML); this tool
     scores them standard by standard, decides the designation outcome and explains it.
-    """
 
+    \b
+    Example:
+      designation template uec-ec -o northfield.yaml      # a skeleton to fill in
+      designation validate northfield.yaml                 # every problem, with its remedy
+      designation assess northfield.yaml                   # the outcome, explained
+
+    \b
+    Exit codes: 0 success; 1 invalid input (file:line:col: message); 2 usage error;
+    3 an outcome at or below assess --fail-on; 4 an internal error (a bug).
+    Shell completion (bash): eval "$(_DESIGNATION_COMPLETE=bash_source designation)"
+    """
+    ctx.meta["designation.color"] = color
+
+
+
+STDIN = Path("-")   # ``-`` among the files: read a submission from standard input
 
 
 def expand_paths(files: tuple[str, ...]) -> list[Path]:
     out = []
     for f in files:
         p = Path(f)
-        out += sorted(x for x in p.glob("*.yaml") if x.is_file()) if p.is_dir() else [p]
+        out += sorted(x for x in p.glob("*.yaml") if x.is_file()) if f != "-" and p.is_dir() else [p]
+    if out.count(STDIN) > 1:
+        raise click.UsageError("'-' (standard input) can be given once")
     return out
+
+
+def read_source(path: Path) -> tuple[str, bytes]:
+    """An input as (name, bytes): a file, or standard input for ``-`` (bounded like a file)."""
+    from ..inputs import yamlsafe
+
+    if path != STDIN:
+        return str(path), yamlsafe.read_bytes(path)
+    stream = getattr(sys.stdin, "buffer", None)
+    raw = stream.read(yamlsafe.MAX_BYTES + 1) if stream is not None else sys.stdin.read().encode("utf-8")
+    if len(raw) > yamlsafe.MAX_BYTES:
+        raise InputError.at("<stdin>", f"input is over the size limit of {yamlsafe.MAX_BYTES:,} bytes")
+    return "<stdin>", raw
+
+
+# --------------------------------------------------------------------------------------------
+# Conventions every command shares: -o/--output, --format, --quiet
+
+
+def output_option(f: Any) -> Any:
+    return click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
+                        help="Write to FILE instead of standard output (whole or not at all; never over an input).")(f)
+
+
+def format_option(*choices: str) -> Any:
+    helps = {"text": "readable", "json": "the JSON contract", "jsonl": "one JSON object per line, for scripts",
+             "csv": "for spreadsheets"}
+    return click.option("--format", "fmt", type=click.Choice(list(choices)), default=choices[0], show_default=True,
+                        help="Output: " + "; ".join(f"{c} ({helps[c]})" for c in choices) + ".")
+
+
+def quiet_option(help: str) -> Any:
+    return click.option("-q", "--quiet", is_flag=True, help=help)
+
+
+def _guard_output(output: str, inputs: Iterable[Path]) -> None:
+    """No output may be an input, or a settings file beside one (it would be read next time)."""
+    target = Path(output).resolve()
+    protected: set[Path] = set()
+    for p in inputs:
+        if p == STDIN:
+            continue
+        rp = p.resolve()
+        protected.add(rp)
+        folder = rp if rp.is_dir() else rp.parent
+        protected.update(folder / name for name in ("derogations.yaml", "tailoring.yaml"))
+    if target in protected:
+        raise click.BadParameter(f"{output} is one of the inputs (or their settings); "
+                                 "refusing to overwrite it", param_hint="-o/--output")
+
+
+@contextmanager
+def open_output(output: Optional[str], inputs: Iterable[Path] = ()) -> Iterator[IO[str]]:
+    """Standard output, or ``output`` written atomically: if the command fails (or exits non-zero
+    inside the block) nothing is written."""
+    if output is None or output == "-":
+        yield sys.stdout
+        return
+    _guard_output(output, list(inputs))
+    from ..atomic import replacing
+
+    with replacing(output) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            yield fh
+
+
+def dump_json(obj: Any, indent: Optional[int] = 2) -> str:
+    """JSON as every command writes it (one place, so the encoder can change in one place)."""
+    return json.dumps(obj, indent=indent, ensure_ascii=False, separators=None if indent else (",", ":"),
+                      default=str)
+
+
+def problem_json(p: Problem) -> dict[str, Any]:
+    return {"file": p.file, "line": p.line, "column": p.column, "message": p.message}
 
 
 
@@ -88,10 +238,26 @@ def overlay_options(f: Any) -> Any:
 
 
 
-def make_console() -> Any:
+def make_console(file: Any = None, *, stderr: bool = False) -> Any:
+    """A rich console that honours --color/--no-color and NO_COLOR, and ends quietly on a
+    closed pipe. ``file`` writes somewhere other than stdout (an -o file: never coloured)."""
     from rich.console import Console
 
-    return Console(width=None if sys.stdout.isatty() else 110, soft_wrap=False, highlight=False)
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:   # rich would exit 1; a closed pipe is not an error
+            self.quiet = True
+            raise BrokenPipeError
+
+    ctx = click.get_current_context(silent=True)
+    color = ctx.find_root().meta.get("designation.color") if ctx is not None else None
+    stream = file if file is not None else (sys.stderr if stderr else sys.stdout)
+    tty = stream.isatty() if hasattr(stream, "isatty") else False
+    if file is not None:
+        color = False
+    no_color = color is False or (color is None and "NO_COLOR" in os.environ and os.environ["NO_COLOR"] != "")
+    return _Console(file=stream, width=None if tty else 110, soft_wrap=False, highlight=False,
+                    force_terminal=True if color else None, no_color=no_color,
+                    color_system=None if no_color else "auto")
 
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -10,7 +9,7 @@ from typing import Any, Optional
 import click
 
 from ..errors import InputError, Problem
-from ._shell import EXIT_INVALID, err, expand_paths, parse_created, parse_date, report_problems, main
+from ._shell import EXIT_INVALID, dump_json, err, format_option, make_console, open_output, output_option, problem_json, expand_paths, parse_created, parse_date, report_problems, main
 
 
 @main.command()
@@ -24,7 +23,16 @@ def batch(folder: str, outdir: str, jobs: Optional[int], no_pdf: bool, created: 
     """Assess and render every submission in FOLDER, then the network summary.
 
     Uses FOLDER's derogations.yaml, tailoring.yaml and reviews/<name>.yaml. Unchanged inputs are
-    not re-rendered. Exit 1 if any input was invalid (the rest are still processed).
+    not re-rendered.
+
+    \b
+    Examples:
+      designation batch submissions/ -o out/
+      designation batch submissions/ -o out/ --no-pdf --jobs 4    # JSON and CSV only
+
+    \b
+    Exit codes: 0 every site processed; 1 an input was invalid (the rest are still processed);
+    2 usage error; 130 interrupted (finished sites are kept).
     """
     from ..network import batch as batch_mod
 
@@ -63,11 +71,10 @@ class _BatchProgress:
 
     def __enter__(self) -> "_BatchProgress":
         if sys.stderr.isatty():
-            from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+                                TimeElapsedColumn(), console=make_console(stderr=True), transient=True)
             self.bar.start()
             self.task = self.bar.add_task("assessing", total=self.total)
         return self
@@ -88,23 +95,43 @@ class _BatchProgress:
 @main.command("diff")
 @click.argument("old", type=click.Path(dir_okay=False))
 @click.argument("new", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def diff_cmd(old: str, new: str, fmt: str) -> None:
-    """What changed between two assessments of one site (submissions or JSON results)."""
+@format_option("text", "json")
+@output_option
+@click.option("--exit-code", is_flag=True, help="Exit 1 when anything changed (like git diff --exit-code).")
+def diff_cmd(old: str, new: str, fmt: str, output: Optional[str], exit_code: bool) -> None:
+    """What changed between two assessments of one site (submissions or JSON results).
+
+    \b
+    Examples:
+      designation diff old/northfield.yaml submissions/northfield.yaml
+      designation diff --exit-code last-year.json this-year.json || echo "something changed"
+
+    \b
+    Exit codes: 0 compared (with --exit-code: nothing changed); 1 an input is invalid, or with
+    --exit-code something changed; 2 usage error.
+    """
     from ..network import diff as diff_mod
 
     a, b = diff_mod.load_result(old), diff_mod.load_result(new)
     diff_mod.check_same_site(a, b, old, new)
     d = diff_mod.diff(a, b)
-    if fmt == "json":
-        click.echo(json.dumps(d, indent=2, ensure_ascii=False))
-    else:
-        click.echo(diff_mod.render_text(d), nl=False)
+    with open_output(output, [Path(old), Path(new)]) as out:
+        out.write(dump_json(d) + "\n" if fmt == "json" else diff_mod.render_text(d))
+    changed = (d["movement"] != "same" or d["score_change"]["overall"] not in (None, 0) or
+               any(d[k] for k in ("newly_met", "newly_unmet", "other_changes", "standards_added",
+                                  "standards_removed", "changed_values")))
+    if exit_code and changed:
+        sys.exit(EXIT_INVALID)
 
 
 @main.group("derogations")
 def derogations_group() -> None:
-    """Network derogations: agreed, expiring exemptions for one standard at one site."""
+    """Network derogations: agreed, expiring exemptions for one standard at one site.
+
+    \b
+    Example:
+      designation derogations check submissions/derogations.yaml --submissions submissions/
+    """
 
 
 @derogations_group.command("check")
@@ -112,8 +139,21 @@ def derogations_group() -> None:
 @click.option("--on", "on_date", help="Report expiry as of this date (default: today).")
 @click.option("--submissions", "sub_dir", type=click.Path(file_okay=False),
               help="Also check each derogation names a site and a standard of a submission in DIR.")
-def derogations_check(file: str, on_date: Optional[str], sub_dir: Optional[str]) -> None:
-    """Report every problem in a derogations file; exit 1 if there is any."""
+@format_option("text", "json", "jsonl", "csv")
+@output_option
+def derogations_check(file: str, on_date: Optional[str], sub_dir: Optional[str], fmt: str,
+                      output: Optional[str]) -> None:
+    """Report every problem in a derogations file, and which derogations are live or expired.
+
+    \b
+    Examples:
+      designation derogations check submissions/derogations.yaml
+      designation derogations check derogations.yaml --on 2027-04-01 --format csv -o expiring.csv
+
+    \b
+    Exit codes: 0 every derogation well formed and live; 1 a problem (malformed, expired, not
+    yet approved, or naming no submitted site or standard); 2 usage error.
+    """
     from .. import api
     from ..inputs import derogations as derog_mod, submission
 
@@ -142,8 +182,31 @@ def derogations_check(file: str, on_date: Optional[str], sub_dir: Optional[str])
             elif entry.standard not in sites[entry.site]:
                 problems.append(Problem(file, f"derogation {i + 1}: site {entry.site} is not assessed against "
                                               f"standard {entry.standard!r}", entry.line))
-    report_problems(problems)
     live = sum(1 for e in d.entries if not e.problems and e.status_on(day)[0] == "applied")
-    click.echo(f"{file}: {len(d.entries)} derogations, {live} live on {day.isoformat()}, {len(problems)} problem(s)")
+    rows = []
+    for i, entry in enumerate(d.entries):
+        state, note = entry.status_on(day, "the check date")
+        rows.append({"n": i + 1, "line": entry.line, **entry.to_json(), "status": state, "note": note})
+    with open_output(output, [Path(file)]) as out:
+        if fmt == "text":
+            report_problems(problems)
+            out.write(f"{file}: {len(d.entries)} derogations, {live} live on {day.isoformat()}, "
+                      f"{len(problems)} problem(s)\n")
+        elif fmt == "json":
+            out.write(dump_json({"file": file, "on": day.isoformat(), "derogations": rows,
+                                 "problems": [problem_json(p) for p in problems]}) + "\n")
+        elif fmt == "jsonl":
+            out.writelines(dump_json(r, indent=None) + "\n" for r in rows)
+        else:
+            import csv
+
+            from ..textsafe import csv_cell
+
+            w = csv.DictWriter(out, fieldnames=["n", "line", "site", "standard", "reason", "approver", "approved_on",
+                                                "expires_on", "status", "note"], lineterminator="\n")
+            w.writeheader()
+            w.writerows({k: csv_cell(v) for k, v in r.items()} for r in rows)
+    if fmt in ("jsonl", "csv"):
+        report_problems(problems)
     if problems:
         sys.exit(EXIT_INVALID)

@@ -8,7 +8,8 @@ from typing import Optional
 import click
 
 from ..errors import InputError
-from ._shell import EXIT_INVALID, err, expand_paths, overlay_options, parse_created, report_problems, main
+from ._shell import (EXIT_INVALID, dump_json, err, expand_paths, format_option, main, open_output, output_option,
+                     overlay_options, parse_created, quiet_option, report_problems)
 
 
 # --------------------------------------------------------------------------------------------
@@ -24,7 +25,18 @@ from ._shell import EXIT_INVALID, err, expand_paths, overlay_options, parse_crea
 @click.option("--created", help="Pin the PDF creation date (ISO 8601) for reproducible bytes.")
 def report(file: Optional[str], review: Optional[str], derogations: Optional[str], tailoring: Optional[str],
            output: str, html_out: Optional[str], network: Optional[str], created: Optional[str]) -> None:
-    """Render the designation report for FILE (or a network summary with --network DIR)."""
+    """Render the designation report for FILE (or a network summary with --network DIR).
+
+    \b
+    Examples:
+      designation report submissions/northfield.yaml -o northfield.pdf
+      designation report submissions/northfield.yaml --review reviews/northfield.yaml -o northfield.pdf
+      designation report --network submissions/ -o network.pdf      # and network.csv beside it
+
+    \b
+    Exit codes: 0 written; 1 an input is invalid or the report cannot be rendered (nothing is
+    written); 2 usage error.
+    """
     from .. import api
 
     when = parse_created(created)
@@ -64,14 +76,33 @@ def report(file: Optional[str], review: Optional[str], derogations: Optional[str
 
 @main.command()
 @click.argument("pdf", type=click.Path(dir_okay=False))
-def verify(pdf: str) -> None:
-    """Re-score the inputs embedded in a report and confirm its outcome (exit 1 if it differs)."""
+@format_option("text", "json")
+@output_option
+@quiet_option("Print nothing: the exit code alone says whether the report is genuine.")
+def verify(pdf: str, fmt: str, output: Optional[str], quiet: bool) -> None:
+    """Re-score the inputs embedded in a report and confirm its outcome.
+
+    \b
+    Examples:
+      designation verify northfield.pdf
+      designation verify --format json northfield.pdf -o check.json
+
+    \b
+    Exit codes: 0 the embedded inputs give the recorded outcome; 1 they do not, or the file is
+    not a readable report; 2 usage error.
+    """
     from ..report.verify import verify_pdf
 
     ok, differences = verify_pdf(pdf)
-    if ok:
-        click.echo(f"ok: {pdf}: the embedded inputs give the recorded outcome")
-        return
-    for d in differences:
-        err(f"{pdf}: {d}")
-    sys.exit(EXIT_INVALID)
+    with open_output(output, [Path(pdf)]) as out:
+        if quiet:
+            pass
+        elif fmt == "json":
+            out.write(dump_json({"file": pdf, "ok": ok, "differences": differences}) + "\n")
+        elif ok:
+            out.write(f"ok: {pdf}: the embedded inputs give the recorded outcome\n")
+        else:
+            for d in differences:
+                err(f"{pdf}: {d}")
+    if not ok:
+        sys.exit(EXIT_INVALID)

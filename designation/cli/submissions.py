@@ -1,7 +1,6 @@
 """``template``, ``validate`` and ``assess``: what a provider runs on a self-assessment."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Optional
@@ -9,7 +8,9 @@ from typing import Optional
 import click
 
 from ..errors import InputError
-from ._shell import EXIT_INVALID, EXIT_OUTCOME, make_console, err, expand_paths, overlay_options, report_problems, main
+from ._shell import (EXIT_INVALID, EXIT_OUTCOME, STDIN, dump_json, err, expand_paths, format_option, main,
+                     make_console, open_output, output_option, overlay_options, quiet_option, read_source,
+                     report_problems)
 
 
 # --------------------------------------------------------------------------------------------
@@ -23,7 +24,20 @@ from ._shell import EXIT_INVALID, EXIT_OUTCOME, make_console, err, expand_paths,
 @click.option("--set", "preset", multiple=True, metavar="QUESTION=VALUE",
               help="Pre-answer a question; questions that then do not apply are left out.")
 def template(spec_id: str, output: Optional[str], setting: Optional[str], preset: tuple[str, ...]) -> None:
-    """Write a commented self-assessment skeleton for SPEC_ID."""
+    """Write a commented self-assessment skeleton for SPEC_ID.
+
+    Every question that applies, with its prompt, unit and bounds; the site block (with the
+    identifier the setting uses: ODS code, school URN or pharmacy F-code), the assessment
+    period and the sign-off. Replace each REPLACE: placeholder; validate says which are left.
+
+    \b
+    Examples:
+      designation template uec-ec -o northfield.yaml
+      designation template asthma-cyp --setting school -o riverbank.yaml
+
+    \b
+    Exit codes: 0 written; 1 unknown spec; 2 usage error (an unknown question or value in --set).
+    """
     from .. import spec as spec_mod
     from ..inputs.template import render_template
 
@@ -56,32 +70,59 @@ def template(spec_id: str, output: Optional[str], setting: Optional[str], preset
 
 @main.command()
 @click.argument("files", nargs=-1, required=True)
-def validate(files: tuple[str, ...]) -> None:
-    """Check submissions (and derogations.yaml / tailoring.yaml) for schema and type errors."""
-    from ..inputs import derogations, submission, tailoring
+@format_option("text", "json", "jsonl")
+@output_option
+@quiet_option("Print nothing: the exit code alone says whether every file is valid.")
+def validate(files: tuple[str, ...], fmt: str, output: Optional[str], quiet: bool) -> None:
+    """Check input files, whatever they are, and report every problem with its remedy.
 
+    Each FILE (or every .yaml file in a folder; - reads standard input) is recognised by its
+    content: a self-assessment is checked against its spec; a review against the submission for
+    its site; a derogations file's sites and standards, and a tailoring file's specs and
+    parameters, against the submissions and specs they name. Unknown names get "did you mean".
+
+    \b
+    Examples:
+      designation validate submissions/northfield.yaml
+      designation validate submissions/               # every file in the folder
+      cat site.yaml | designation validate -
+      designation validate --format jsonl submissions/ | jq -c 'select(.valid | not)'
+
+    \b
+    Exit codes: 0 every file valid; 1 a file is invalid (each problem as file:line:col:
+    message, on standard error in text format); 2 usage error.
+    """
+    from ..inputs.checks import Neighbours, check
+
+    paths = expand_paths(files)
+    neighbours = Neighbours()
     bad = 0
-    for path in expand_paths(files):
-        try:
-            if path.name == "derogations.yaml":
-                d = derogations.load(path)
-                if d.problems():
-                    raise InputError(d.problems())
-                click.echo(f"ok: {path} ({len(d.entries)} derogations)")
-            elif path.name == "tailoring.yaml":
-                t = tailoring.load(path)
-                click.echo(f"ok: {path} (parameters for {', '.join(t.values) or 'no spec'})")
+    with open_output(output, paths) as out:
+        if fmt == "json":
+            out.write("[")
+        for i, path in enumerate(paths):
+            try:
+                name, raw = read_source(path)
+                c = check(name, raw, None if path == STDIN else path.resolve().parent, neighbours)
+            except InputError as exc:
+                from ..inputs.checks import Checked
+
+                c = Checked(str(path), "submission", exc.problems)
+            bad += not c.valid
+            if quiet:
+                continue
+            if fmt == "json":
+                out.write(("\n" if i == 0 else ",\n") + dump_json(c.to_json()))
+            elif fmt == "jsonl":
+                out.write(dump_json(c.to_json(), indent=None) + "\n")
             else:
-                sub = submission.load(path)
-                report_problems(sub.notes)
-                missing = sub.unanswered()
-                click.echo(f"ok: {path} ({sub.spec.id} {sub.spec.edition}, {len(sub.answers)} answers"
-                           f"{', ' + str(len(missing)) + ' questions not answered' if missing else ''})")
-                if missing:
-                    click.echo(f"{path}: not answered: {', '.join(missing)}")
-        except InputError as exc:
-            report_problems(exc.problems)
-            bad += 1
+                report_problems(c.problems + c.notes)
+                if c.valid:
+                    out.write(f"ok: {c.file} ({c.kind}{', ' + c.summary if c.summary else ''})\n")
+                    if c.not_answered:
+                        out.write(f"{c.file}: not answered: {', '.join(c.not_answered)}\n")
+        if fmt == "json" and not quiet:
+            out.write("\n]\n" if paths else "]\n")
     if bad:
         sys.exit(EXIT_INVALID)
 
@@ -92,57 +133,93 @@ _FAIL_ON = {"not_designated": 0, "conditions": 1}
 @main.command()
 @click.argument("files", nargs=-1, required=True)
 @overlay_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+@format_option("text", "json", "jsonl", "csv")
+@output_option
+@quiet_option("Print only one outcome line per submission.")
 @click.option("--fail-on", type=click.Choice(["not_designated", "conditions"]),
               help="Exit 3 if any outcome is at or below this level.")
 def assess(files: tuple[str, ...], review: Optional[str], derogations: Optional[str], tailoring: Optional[str],
-           fmt: str, fail_on: Optional[str]) -> None:
-    """Score submissions, decide their designation outcome and explain it."""
-    from .. import api
+           fmt: str, output: Optional[str], quiet: bool, fail_on: Optional[str]) -> None:
+    """Score submissions, decide their designation outcome and explain it.
 
-    paths = [p for p in expand_paths(files) if not api.is_settings_file(p)]
+    FILES are submissions, or folders of them (their derogations.yaml and tailoring.yaml are
+    used, never assessed); - reads one submission from standard input.
+
+    \b
+    Examples:
+      designation assess submissions/northfield.yaml
+      designation assess --format csv submissions/ -o network.csv
+      designation assess --format jsonl submissions/ | jq -r '[.site.code, .outcome.status] | @tsv'
+      designation assess -q --fail-on not_designated submissions/    # in CI: exit 3 on a failure
+
+    \b
+    Exit codes: 0 assessed; 1 an input is invalid (the rest are still assessed; with -o, nothing
+    is written); 2 usage error; 3 an outcome at or below --fail-on.
+    """
+    from .. import api
+    from ..textout import CSV_FIELDS, csv_rows, print_text
+
+    paths = [p for p in expand_paths(files) if p == STDIN or not api.is_settings_file(p)]
     if review and len(paths) != 1:
         raise click.UsageError("--review goes with exactly one submission")
-    single = len(files) == 1 and Path(files[0]).is_file()
-    # Results are written as they come and not kept, so memory stays flat however many files.
-    from ..textout import csv_rows, CSV_FIELDS, print_text
-
-    out = sys.stdout
-    writer = None
-    if fmt == "csv":
-        import csv as csv_mod
-
-        writer = csv_mod.writer(out, lineterminator="\n")
-        writer.writerow(CSV_FIELDS)
-    elif fmt == "json" and not single:
-        out.write("[")
-    console = make_console() if fmt == "text" else None
+    single = len(files) == 1 and (files[0] == "-" or Path(files[0]).is_file())
+    overlays = [Path(x) for x in (review, derogations, tailoring) if x]
     bad = written = 0
     worst = 2
-    for path in paths:
-        try:
-            a = api.assess_path(path, review=review, derogations=derogations, tailoring=tailoring)
-        except InputError as exc:
-            report_problems(exc.problems)
-            bad += 1
-            continue
-        report_problems(a.warnings)
-        worst = min(worst, _RANK[a.status])
-        if fmt == "json":
-            text = json.dumps(a.to_json(), indent=2, ensure_ascii=False)
-            out.write(text if single else ("\n" if not written else ",\n") + text)
-        elif writer is not None:
-            writer.writerows(csv_rows(a))
-        else:
-            print_text([a], console)
-        written += 1
-    if fmt == "json":
-        out.write("\n" if single else ("\n]\n" if written else "]\n"))
-    out.flush()
-    if bad:
-        sys.exit(EXIT_INVALID)
+    # Results are written as they come and not kept, so memory stays flat however many files.
+    with open_output(output, paths + overlays) as out:
+        writer = None
+        if quiet:
+            pass
+        elif fmt == "csv":
+            import csv as csv_mod
+
+            writer = csv_mod.writer(out, lineterminator="\n")
+            writer.writerow(CSV_FIELDS)
+        elif fmt == "json" and not single:
+            out.write("[")
+        console = make_console(out if output else None) if fmt == "text" and not quiet else None
+        for path in paths:
+            try:
+                if path == STDIN:
+                    src = read_source(path)
+                    a = api.assess_sources(submission=src, review=_source(review), derogations=_source(derogations),
+                                           tailoring=_source(tailoring))
+                else:
+                    a = api.assess_path(path, review=review, derogations=derogations, tailoring=tailoring)
+            except InputError as exc:
+                report_problems(exc.problems)
+                bad += 1
+                continue
+            if not quiet:
+                report_problems(a.warnings)
+            worst = min(worst, _RANK[a.status])
+            if quiet:
+                site = a.submission.site
+                out.write(f"{a.submission.file}: {site.name} ({site.code}): {a.decision.label}\n")
+            elif fmt == "json":
+                text = dump_json(a.to_json())
+                out.write(text if single else ("\n" if not written else ",\n") + text)
+            elif fmt == "jsonl":
+                out.write(dump_json(a.to_json(), indent=None) + "\n")
+            elif writer is not None:
+                writer.writerows(csv_rows(a))
+            else:
+                print_text([a], console)
+            written += 1
+        if fmt == "json" and not quiet:
+            out.write("\n" if single else ("\n]\n" if written else "]\n"))
+        out.flush()
+        if bad:
+            if output:
+                err(f"{output}: not written, because an input is invalid")
+            sys.exit(EXIT_INVALID)
     if fail_on and written and worst <= _FAIL_ON[fail_on]:
         sys.exit(EXIT_OUTCOME)
+
+
+def _source(path: Optional[str]) -> Optional[tuple[str, bytes]]:
+    return read_source(Path(path)) if path else None
 
 
 _RANK = {"not_designated": 0, "designated_with_conditions": 1, "designated": 2}

@@ -54,11 +54,28 @@ class Tailoring:
             raise InputError(problems)
         return out
 
-    def for_spec(self, spec: Spec) -> dict[str, float]:
+    def problems(self) -> list[Problem]:
+        """Every problem in the file, checking each spec's parameters against that spec."""
+        from .. import spec as spec_mod
+
+        out: list[Problem] = []
+        for sid in self.values:
+            try:
+                self.for_spec(spec_mod.load(str(sid)), only=str(sid))
+            except InputError as exc:
+                out += exc.problems
+        for sid in self.policy:
+            try:
+                self.policy_for(spec_mod.load(str(sid)))
+            except InputError as exc:
+                out += exc.problems
+        return out
+
+    def for_spec(self, spec: Spec, only: str | None = None) -> dict[str, float]:
         """Parameter values for ``spec`` (its own and its includes'), checked against bounds."""
         out: dict[str, float] = {}
         problems: list[Problem] = []
-        ids = [spec.id] + [s.id for s in _all_included(spec)]
+        ids = [only] if only else [spec.id] + [s.id for s in _all_included(spec)]
         for sid in ids:
             for name, value in self.values.get(sid, {}).items():
                 path = ("parameters", sid, name)
@@ -108,4 +125,16 @@ def parse(doc: yamlsafe.Document) -> Tailoring:
         block = data[key]
         if not isinstance(block, dict) or not all(isinstance(v, dict) for v in block.values()):
             raise doc.error((key,), shape)
+    from .. import spec as spec_mod
+
+    known = spec_mod.available()
+    problems = []
+    for key in data:
+        for sid in data[key]:
+            if sid not in known:   # a typo here would silently tailor nothing
+                hint = suggest(str(sid), known)
+                problems.append(doc.problem((key, sid), f"unknown spec {sid!r}" + (
+                    f"; did you mean {hint!r}?" if hint else f"; available: {', '.join(sorted(known))}"), key=True))
+    if problems:
+        raise InputError(problems)
     return Tailoring(doc.file, doc.sha256, data.get("parameters") or {}, doc, data.get("policy") or {})

@@ -32,10 +32,16 @@ def _n(v: Any) -> str:
 
 
 def _parse_preset(q: Question, text: str) -> Any:
-    value = yaml.safe_load(text) if q.type != "text" else text
-    if q.type == "choice" and value not in (q.choices or []):
-        raise ValueError(f"{text!r} is not a choice of {q.id!r} ({', '.join(q.choices or [])})")
-    return value
+    from .submission import BadAnswer, read_value
+
+    try:
+        raw = yaml.safe_load(text) if q.type != "text" else text
+    except yaml.YAMLError:
+        raw = text
+    try:
+        return read_value(q, raw)
+    except BadAnswer as exc:
+        raise ValueError(f"--set {q.id}={text}: {exc}") from None
 
 
 def render_template(spec: Spec, given: dict[str, str]) -> str:
@@ -43,7 +49,10 @@ def render_template(spec: Spec, given: dict[str, str]) -> str:
     preset: dict[str, Any] = {}
     for qid, text in given.items():
         if qid not in spec.questions:
-            raise ValueError(f"spec {spec.id!r} has no question {qid!r}")
+            from ..rules import suggest
+
+            hint = suggest(qid, spec.questions)
+            raise ValueError(f"spec {spec.id!r} has no question {qid!r}" + (f"; did you mean {hint!r}?" if hint else ""))
         preset[qid] = _parse_preset(spec.questions[qid], text)
     ctx = Context(preset, spec.defaults())
     used_by: dict[str, list[str]] = {}
