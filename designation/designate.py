@@ -162,7 +162,9 @@ def decide(spec: Spec, policy: EffectivePolicy, results: list[StandardResult], a
             reasons.append(f"{share_text(share_plain, False).capitalize()}.")
     else:
         status = "designated"
-        reasons.append(f"All {len(core)} applicable gating core standards are met and {share_text(share_plain, False)}.")
+        every = "The one applicable gating core standard is met" if len(core) == 1 else \
+            f"All {len(core)} applicable gating core standards are met"
+        reasons.append(f"{every} and {share_text(share_plain, False)}.")
 
     conditions = []
     if status == "designated_with_conditions":

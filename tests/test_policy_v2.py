@@ -299,3 +299,23 @@ def test_place_of_safety_that_closed_once_is_designated_and_the_closure_toleranc
     (adv,) = j["outcome"]["advisory"]
     assert adv["standard"] == "POS-10B"
     assert adv["why"] == "the tolerance of 0 closures a year is a local default with no published figure"
+
+
+def test_specs_show_lists_tailorable_parameters_and_policy_figures_with_bounds():
+    res = CliRunner(env={"COLUMNS": "200"}).invoke(main, ["specs", "uec-ucc"])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "Tailorable by the network" in text
+    assert "opening_hours_min │ 16 hours a day │ 16 hours a day to 24 hours a day" in text
+    assert "threshold │ 80% │ 50% to 100% │ local" in text
+    assert "validity_months │ none │ 6 to 60 months" in text
+
+
+def test_new_examples_show_a_recommendation_an_advisory_gap_and_a_rating_band():
+    school = api.assess_path(SUBMISSIONS / "asthma-school-hazelwood-one-kit.yaml").to_json()["outcome"]
+    assert [(r["standard"], r["due"]) for r in school["recommendations"]] == [("AST-SCH-07", "2027-01-29")]
+    assert school["rating"]["band"] == "Partial" and (school["rating"]["met"], school["rating"]["of"]) == (7, 8)
+    gp = api.assess_path(SUBMISSIONS / "asthma-gp_practice-ashdown-advisory.yaml").to_json()["outcome"]
+    assert [a["standard"] for a in gp["advisory"]] == ["AST-ALL-02A"] and gp["rating"]["band"] == "Full"
+    pos = api.assess_path(SUBMISSIONS / "hbpos-larkfield-closed-once.yaml").to_json()["outcome"]
+    assert [a["standard"] for a in pos["advisory"]] == ["POS-10B"]

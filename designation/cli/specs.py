@@ -101,7 +101,9 @@ def _specs_show(s: Any, fmt: str, out: Any, output: Optional[str]) -> None:
              "confidence": st.confidence} for st in s.standards]
     if fmt == "json":
         out.write(dump_json({"id": s.id, "edition": s.edition, "title": s.title, "publisher": s.file.publisher,
-                             "standards": rows, "gaps": [{"id": g.id, "title": g.title} for g in s.gaps]}) + "\n")
+                             "standards": rows, "gaps": [{"id": g.id, "title": g.title} for g in s.gaps],
+                             "tailorable": [{k: v for k, v in r.items() if k != "shown"} for r in _tailorable(s)]})
+                  + "\n")
         return
     if fmt != "text":
         _rows(rows, fmt, out)
@@ -116,10 +118,54 @@ def _specs_show(s: Any, fmt: str, out: Any, output: Optional[str]) -> None:
     for st in s.standards:
         table.add_row(st.id, st.title, st.domain, st.category, st.confidence)
     con.print(table)
+    _show_tailorable(con, s)
     if s.gaps:
         con.print("[bold]Declared gaps[/bold] (parts of the source that could not be confirmed):")
         for g in s.gaps:
             con.print(f"  {g.id}: {g.title}")
+
+
+def _tailorable(s: Any) -> list[dict[str, Any]]:
+    """What a network may tailor (tailoring.yaml): parameters and policy figures, with bounds."""
+    from ..rules import format_value
+    from ..spec import FIGURE_RANGE, FIGURES
+
+    def shown(v: Any, kind: Any) -> str:
+        return "any" if v is None else format_value(v, kind) + ("" if kind else " months")
+
+    rows = []
+    for name, p in sorted(s.parameters.items()):
+        lo, hi = p.bounds()
+        rows.append({"block": "parameters", "name": name, "default": p.default, "min": lo, "max": hi,
+                     "shown": (format_value(p.default, p.type), f"{shown(lo, p.type)} to {shown(hi, p.type)}"),
+                     "confidence": p.confidence, "source": p.source, "description": p.description.strip()})
+    units = {"threshold": "percentage", "action_plan_window_months": None, "validity_months": None}
+    for name in FIGURES:
+        f = getattr(s.policy, name)
+        unit = units[name]
+        lo = f.min if f.min is not None else FIGURE_RANGE[name][0]
+        hi = f.max if f.max is not None else FIGURE_RANGE[name][1]
+        rng = (f"{shown(lo, unit)} to {shown(hi, unit)}" if unit else f"{lo:g} to {hi:g} months") \
+            if f.tailorable else "not tailorable"
+        rows.append({"block": "policy", "name": name, "default": f.value, "min": lo if f.tailorable else None,
+                     "max": hi if f.tailorable else None, "shown": ("none" if f.value is None else shown(f.value, unit), rng),
+                     "confidence": f.confidence, "source": f.source.strip(), "description": None})
+    return rows
+
+
+def _show_tailorable(con: Any, s: Any) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    con.print("[bold]Tailorable by the network[/bold] (tailoring.yaml: parameters: and policy: blocks, within these bounds):")
+    table = Table(show_lines=False)
+    for col in ("block", "name", "default", "bounds", "confidence"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("source or description", overflow="fold", min_width=24)
+    for r in _tailorable(s):
+        table.add_row(r["block"], r["name"], r["shown"][0], r["shown"][1], r["confidence"],
+                      Text(r["description"] or r["source"] or ""))
+    con.print(table)
 
 
 def _specs_check(paths: tuple[str, ...], fmt: str, out: Any) -> None:
