@@ -134,7 +134,8 @@ def test_quiet_prints_one_outcome_line_per_site_and_nothing_for_validate():
     res = run("assess", "-q", str(SUBS))
     assert res.exit_code == 0
     lines = res.stdout.splitlines()
-    assert len(lines) == 15 and any("ZZN01" in x and "with conditions" in x for x in lines)
+    sites = [p for p in SUBS.glob("*.yaml") if p.name not in ("derogations.yaml", "tailoring.yaml")]
+    assert len(lines) == len(sites) and any("ZZN01" in x and "with conditions" in x for x in lines)
     assert res.stderr == ""     # not even the expired-derogation warning
     res = run("validate", "--quiet", str(SUBS))
     assert res.exit_code == 0 and res.output == ""
