@@ -37,6 +37,21 @@ class Inputs:
     review: Optional[Source] = None
     derogations: Optional[Source] = None
     tailoring: Optional[Source] = None
+    canonical: Optional[bytes] = None   # the YAML imported from a workbook submission
+
+    @property
+    def workbook(self) -> bool:
+        return _is_workbook(self.submission)
+
+    def submission_yaml(self) -> bytes:
+        """The canonical YAML of the submission (imported again if it came from a workbook)."""
+        if not self.workbook:
+            return self.submission[1]
+        if self.canonical is None:
+            from .inputs import workbook_read
+
+            self.canonical = workbook_read.parse_bytes(self.submission[1], self.submission[0]).yaml.encode("utf-8")
+        return self.canonical
 
 
 @dataclass
@@ -107,7 +122,14 @@ def assess_sources(*, submission: Source, review: Optional[Source] = None, derog
     for src in (submission, review, derogations, tailoring):
         if src is not None and len(src[1]) > yamlsafe.MAX_BYTES:
             raise InputError.at(src[0], f"file is over the size limit of {yamlsafe.MAX_BYTES:,} bytes")
-    sub = sub_mod.parse(_doc(submission))
+    canonical = None
+    if _is_workbook(submission):
+        from .inputs import workbook_read
+
+        imported = workbook_read.parse_bytes(submission[1], submission[0])
+        sub, canonical = imported.submission, imported.yaml.encode("utf-8")
+    else:
+        sub = sub_mod.parse(_doc(submission))
     spec = sub.spec
     assessed_on = sub.assessed_on
     params = dict(spec.defaults())
@@ -183,8 +205,18 @@ def assess_sources(*, submission: Source, review: Optional[Source] = None, derog
             decision.reasons[0] = f"{held[0]['description'].rstrip('.')}; qualifies as {what}."
         decision.reasons.append(f"Claimed {sub.claimed}; " + (f"qualifies as {qualifies}." if qualifies
                                                               else "does not qualify for any level of this ladder."))
-    return Assessment(sub, spec, Inputs(submission, review, derogations, tailoring), results, before, decision,
-                      qualifies, params, tailored, policy, rev, changes, derog_status, covers, plan_notes, warnings)
+    return Assessment(sub, spec, Inputs(submission, review, derogations, tailoring, canonical), results, before,
+                      decision, qualifies, params, tailored, policy, rev, changes, derog_status, covers, plan_notes,
+                      warnings)
+
+
+def _is_workbook(src: Source) -> bool:
+    """A workbook by its first bytes (a zip, or an encrypted OLE file) or its name. Imported
+    lazily, so that YAML never loads the workbook modules."""
+    name, raw = src
+    if raw[:4] == b"PK\x03\x04" or raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return True
+    return Path(name).suffix.lower() in (".xlsx", ".xlsm", ".xls")
 
 
 def _qualifies_for(spec: Spec, decision: Decision, results, values, params, covers, assessed_on, tailored,
@@ -297,15 +329,27 @@ def _to_json(a: Assessment) -> dict[str, Any]:
                            "description": p.description, "confidence": p.confidence}
                        for k, p in sorted(spec.parameters.items())},
         "warnings": [str(w) for w in a.warnings],
-        "inputs": {"submission_sha256": sha(a.inputs.submission), "spec_sha256": spec.sha256,
-                   "review_sha256": sha(a.inputs.review), "derogations_sha256": sha(a.inputs.derogations),
-                   "tailoring_sha256": sha(a.inputs.tailoring), "engine_version": __version__},
+        "inputs": _inputs_json(a, spec, sha),
     }
+
+
+def _inputs_json(a: Assessment, spec: Spec, sha: Any) -> dict[str, Any]:
+    """The hashes of what was assessed. A workbook submission is hashed twice: the canonical
+    YAML imported from it (``submission_sha256``, what was scored) and the workbook itself."""
+    out = {"submission_sha256": sha(a.inputs.submission), "spec_sha256": spec.sha256,
+           "review_sha256": sha(a.inputs.review), "derogations_sha256": sha(a.inputs.derogations),
+           "tailoring_sha256": sha(a.inputs.tailoring), "engine_version": __version__}
+    if a.inputs.canonical is not None:
+        out["submission_sha256"] = hashlib.sha256(a.inputs.canonical).hexdigest()
+        out["workbook_sha256"] = sha(a.inputs.submission)
+    return out
 
 
 def report_attachments(inputs: Inputs) -> dict[str, bytes]:
     """The inputs a report embeds so that ``designation verify`` can re-score it."""
-    files = {"submission.yaml": inputs.submission[1]}
+    files = {"submission.yaml": inputs.submission_yaml()}
+    if inputs.workbook:
+        files["submission.xlsx"] = inputs.submission[1]
     for name, src in (("review.yaml", inputs.review), ("derogations.yaml", inputs.derogations),
                       ("tailoring.yaml", inputs.tailoring)):
         if src is not None:

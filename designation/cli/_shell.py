@@ -145,11 +145,15 @@ def main(ctx: click.Context, color: Optional[bool]) -> None:
 STDIN = Path("-")   # ``-`` among the files: read a submission from standard input
 
 
+SUBMISSION_SUFFIXES = (".yaml", ".xlsx", ".xlsm")   # YAML, and providers' workbooks
+
+
 def expand_paths(files: tuple[str, ...]) -> list[Path]:
     out = []
     for f in files:
         p = Path(f)
-        out += sorted(x for x in p.glob("*.yaml") if x.is_file()) if f != "-" and p.is_dir() else [p]
+        out += sorted(x for x in p.iterdir() if x.suffix in SUBMISSION_SUFFIXES and x.is_file()) \
+            if f != "-" and p.is_dir() else [p]
     if out.count(STDIN) > 1:
         raise click.UsageError("'-' (standard input) can be given once")
     return out

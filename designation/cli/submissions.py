@@ -23,17 +23,26 @@ from ._shell import (EXIT_INVALID, EXIT_OUTCOME, STDIN, dump_json, err, expand_p
 @click.option("--setting", help="Shorthand for --set setting=VALUE (asthma-cyp: gp_practice, school, ...).")
 @click.option("--set", "preset", multiple=True, metavar="QUESTION=VALUE",
               help="Pre-answer a question; questions that then do not apply are left out.")
-def template(spec_id: str, output: Optional[str], setting: Optional[str], preset: tuple[str, ...]) -> None:
-    """Write a commented self-assessment skeleton for SPEC_ID.
+@click.option("--format", "fmt", type=click.Choice(["yaml", "xlsx"]), default="yaml", show_default=True,
+              help="yaml: a commented skeleton; xlsx: an Excel workbook for providers (needs -o).")
+@click.option("--from", "from_file", type=click.Path(dir_okay=False),
+              help="With --format xlsx: fill the workbook in from an existing submission (last year's answers).")
+def template(spec_id: str, output: Optional[str], setting: Optional[str], preset: tuple[str, ...], fmt: str,
+             from_file: Optional[str]) -> None:
+    """Write a self-assessment skeleton for SPEC_ID: commented YAML, or an Excel workbook.
 
     Every question that applies, with its prompt, unit and bounds; the site block (with the
     identifier the setting uses: ODS code, school URN or pharmacy F-code), the assessment
     period and the sign-off. Replace each REPLACE: placeholder; validate says which are left.
+    With --format xlsx, the same questions as a protected Excel workbook a provider fills in
+    (read it back with designation import, or give the .xlsx to any command).
 
     \b
     Examples:
       designation template uec-ec -o northfield.yaml
       designation template asthma-cyp --setting school -o riverbank.yaml
+      designation template asthma-cyp --format xlsx --setting school -o riverbank.xlsx
+      designation template asthma-cyp --format xlsx --from last-year.yaml -o riverbank.xlsx
 
     \b
     Exit codes: 0 written; 1 unknown spec; 2 usage error (an unknown question or value in --set).
@@ -50,6 +59,13 @@ def template(spec_id: str, output: Optional[str], setting: Optional[str], preset
         given[k.strip()] = v.strip()
     if setting:
         given["setting"] = setting
+    if fmt == "xlsx":
+        from .workbook import write_template
+
+        write_template(s, given, output, from_file)
+        return
+    if from_file:
+        raise click.UsageError("--from goes with --format xlsx")
     try:
         text = render_template(s, given)
     except ValueError as exc:

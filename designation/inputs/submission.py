@@ -155,6 +155,11 @@ class Submission:
 
 
 def load(path: str | Path, *, spec: Spec | None = None) -> Submission:
+    """A submission from a YAML file, or from a workbook (``.xlsx``) through its own door."""
+    if Path(path).suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        from . import workbook_read
+
+        return workbook_read.load(path).submission
     return parse(yamlsafe.load_file(path), spec=spec)
 
 

@@ -68,7 +68,8 @@ class BatchResult:
 def find_submissions(folder: Path) -> list[Path]:
     from ..api import is_settings_file
 
-    return sorted(p for p in folder.glob("*.yaml") if p.is_file() and not is_settings_file(p))
+    return sorted(p for p in folder.iterdir()
+                  if p.suffix in (".yaml", ".xlsx", ".xlsm") and p.is_file() and not is_settings_file(p))
 
 
 def _settings(folder: Path) -> dict[str, Optional[Path]]:
@@ -163,6 +164,14 @@ def _spec_sha_of(sub: Path) -> Optional[str]:
     from .. import spec as spec_mod
     from ..inputs import yamlsafe
 
+    if sub.suffix in (".xlsx", ".xlsm"):
+        from ..inputs import workbook_read
+
+        try:
+            sid = workbook_read.spec_of(yamlsafe.read_bytes(sub), str(sub))
+            return spec_mod.load(sid).sha256 if sid else None
+        except InputError:
+            return None
     try:
         doc = yamlsafe.load_file(sub)
         sid = doc.data.get("spec") if isinstance(doc.data, dict) else None

@@ -20,6 +20,7 @@ from . import html, view
 # Attachment names that ``verify`` relies on, with the description shown in PDF readers.
 DESCRIPTIONS = {
     "submission.yaml": "Self-assessment submitted by the site",
+    "submission.xlsx": "The workbook the site filled in; submission.yaml was imported from it",
     "review.yaml": "Network review (verified answers)",
     "derogations.yaml": "Network derogations",
     "tailoring.yaml": "Network tailoring of parameters",

@@ -21,8 +21,9 @@ import math
 import os
 from typing import Any, Mapping
 
-INPUT_FILES = (("submission.yaml", "submission_sha256"), ("review.yaml", "review_sha256"),
-               ("derogations.yaml", "derogations_sha256"), ("tailoring.yaml", "tailoring_sha256"))
+INPUT_FILES = (("submission.yaml", "submission_sha256"), ("submission.xlsx", "workbook_sha256"),
+               ("review.yaml", "review_sha256"), ("derogations.yaml", "derogations_sha256"),
+               ("tailoring.yaml", "tailoring_sha256"))
 METADATA_ID = "/designationdocumentid"
 
 
@@ -76,9 +77,15 @@ def verify_pdf(path: str | os.PathLike) -> tuple[bool, list[str]]:
     def source(name: str) -> tuple[str, bytes] | None:
         return (name, files[name]) if name in files else None
 
+    # A workbook submission is re-scored from the workbook itself, so the import is checked too: it
+    # must still give the canonical YAML attached beside it (compared through the hashes below).
+    if "submission.xlsx" in files:
+        submission = (recorded.get("submission_file") or "submission.xlsx", files["submission.xlsx"])
+    else:
+        submission = (_yaml_name(recorded.get("submission_file")), files["submission.yaml"])
     try:
         fresh = api.assess_sources(
-            submission=(recorded.get("submission_file") or "submission.yaml", files["submission.yaml"]),
+            submission=submission,
             review=source("review.yaml"), derogations=source("derogations.yaml"),
             tailoring=source("tailoring.yaml"),
         ).to_json()
@@ -86,9 +93,17 @@ def verify_pdf(path: str | os.PathLike) -> tuple[bool, list[str]]:
         return False, [f"the attached inputs no longer assess: {p}" for p in exc.problems]
 
     differences = compare(recorded, fresh)
+    if "submission.xlsx" in files and (fresh.get("inputs") or {}).get("submission_sha256") != inputs.get("submission_sha256"):
+        differences.append("the attached workbook no longer imports to the attached submission.yaml "
+                           "(the importer has changed since the report, or a file was replaced)")
     if differences:
         differences += _context(recorded, fresh)
     return not differences, differences
+
+
+def _yaml_name(name: Any) -> str:
+    name = str(name or "submission.yaml")
+    return name if name.endswith((".yaml", ".yml")) else "submission.yaml"
 
 
 def compare(recorded: Mapping[str, Any], fresh: Mapping[str, Any]) -> list[str]:
