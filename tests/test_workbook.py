@@ -97,7 +97,7 @@ def submissions(draw):
 
     sid, setting = draw(st.sampled_from(_SPECS))
     spec = spec_mod.load(sid)
-    assessed = draw(st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)))
+    assessed = draw(st.dates(dt.date(2020, 1, 1), dt.date.today()))
     answers: dict = {}
     if setting:
         answers["setting"] = setting
@@ -304,7 +304,8 @@ def test_every_problem_is_reported_at_once_by_cell_with_a_remedy(tmp_path: Path)
     for key, r in rows.items():
         assert any(f"{bad}!Answers!D{r} (" in line or f"{bad}!Answers!E{r} (" in line for line in lines), key
     text = res.output
-    assert "type the number alone" in text and "pick Yes or No" in text and "drop-down" in text
+    assert "write the number alone" in text and "without the % sign" in text and "pick Yes or No" in text
+    assert "did you mean 'co-located'?; pick one from the drop-down" in text
     assert not out.exists()
     assert run("assess", bad).exit_code == 1
 

@@ -75,6 +75,7 @@ def import_cmd(file: str, output: Optional[str]) -> None:
         raise SystemExit(1) from None
     for note in result.notes:
         err(f"{file}: note: {note}")
+    report_problems(result.submission.notes)
     text = result.yaml
     if output:
         from ..atomic import write_text

@@ -164,7 +164,7 @@ def render(spec: Spec, preset: dict[str, Any], prefill: Optional[Prefill] = None
 
     lists = _Lists(ws_l)
     rows = _answers_sheet(ws_a, f, spec, qids, used_by, answers, lists)
-    site_cells = _site_sheet(ws_s, f, spec, prefill.values)
+    site_cells = _site_sheet(ws_s, f, spec, preset, prefill.values)
     plan_first, plan_last = _plans_sheet(ws_p, f, spec, preset, prefill.plans, lists)
     _instructions(ws_i, f, spec, len(qids))
     _about(ws_m, spec, rows, site_cells, plan_first, plan_last)
@@ -415,7 +415,9 @@ def _guidance(spec: Spec, q: Question, users: list[str], ref: dict[str, int]) ->
     return "\n".join(parts)
 
 
-def _site_sheet(ws: Any, f: _Formats, spec: Spec, values: dict[str, Any]) -> dict[str, int]:
+def _site_sheet(ws: Any, f: _Formats, spec: Spec, preset: dict[str, Any], values: dict[str, Any]) -> dict[str, int]:
+    from .submission import SITE_IDENTIFIER, site_identifier
+
     ws.write_string(0, 0, "Your site", f.title)
     ws.set_row(0, 24)
     ws.write_string(1, 0, "Fill in the yellow cells. Name, code and the date of this assessment are needed; "
@@ -429,6 +431,11 @@ def _site_sheet(ws: Any, f: _Formats, spec: Spec, values: dict[str, Any]) -> dic
     for i, (key, label, kind, help_) in enumerate(SITE_FIELDS):
         r = FIRST_ROW - 1 + i
         cells[key] = r + 1
+        if key == "site.code" and ("setting" in preset or "setting" not in spec.questions):
+            label = f"{label} ({site_identifier(preset.get('setting'))})"
+        elif key == "site.code":
+            help_ = (f"Its identifier: the {site_identifier(None)}"
+                     + "".join(f"; the {v} for a {k.replace('_', ' ')}" for k, v in SITE_IDENTIFIER.items()) + ".")
         ws.write_string(r, 0, label + (" (needed)" if key in REQUIRED_SITE else ""), f.cell_bold)
         v = values.get(key)
         if kind == "date":

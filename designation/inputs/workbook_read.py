@@ -543,14 +543,18 @@ def _read_evidence(qid: str, row: int, index: int, sheet: _Sheet, doc: WorkbookD
 
 
 _BAD = object()
-_NUM_RE = re.compile(r"^\s*[-+]?\d[\d,]*(\.\d+)?\s*%?\s*$")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
 def _convert(kind: str, cell: Cell, doc: WorkbookDoc, path: tuple, q: Any = None) -> Any:
     """A cell's value as the YAML door would have it (bool, number, date, text), or _BAD with a
     problem recorded. Formulas: a text cell keeps the formula's own text, never its result; any
-    other cell takes the result Excel saved, or is refused when there is none."""
+    other cell takes the result Excel saved, or is refused when there is none.
+
+    Only what is particular to spreadsheets is handled here (Yes/No from the drop-down, a number
+    Excel stores as 0.85 for 85%, a date cell that lost its format, a whole number stored as
+    12.0); everything else goes through :func:`designation.inputs.submission.read_value`, the
+    YAML door's own reading, so the remedies are the same."""
     v = cell.value
     if cell.formula is not None:
         if kind in TEXT_KINDS:
@@ -573,65 +577,66 @@ def _convert(kind: str, cell: Cell, doc: WorkbookDoc, path: tuple, q: Any = None
         if isinstance(v, float) and v.is_integer():
             return str(int(v))
         return str(v)
-    if kind == "boolean":
-        if isinstance(v, bool):
-            return v
-        if isinstance(v, str) and v.strip().lower() in ("yes", "y", "true"):
-            return True
-        if isinstance(v, str) and v.strip().lower() in ("no", "n", "false"):
-            return False
-        doc.add(path, f"expected Yes or No, got {_show(v)}: pick Yes or No from the drop-down")
-        return _BAD
-    if kind == "choice":
-        if isinstance(v, str):
-            v = v.strip()
-            if q is not None and v not in (q.choices or []):
-                from ..rules import suggest
+    if kind == "boolean" and isinstance(v, str) and v.strip().lower() in ("yes", "no"):
+        v = v.strip().lower() == "yes"      # the drop-down's values
+    elif kind == "choice" and isinstance(v, str):
+        v = v.strip()
+    elif kind == "date":
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and 1 <= v < 2958466:
+            v = EXCEL_EPOCH + dt.timedelta(days=int(v))   # a date cell that lost its date format
+        elif isinstance(v, str):
+            try:
+                v = dt.date.fromisoformat(v.strip())
+            except ValueError:
+                pass
+    elif kind not in ("boolean", "choice") and isinstance(v, (int, float)) and not isinstance(v, bool):
+        if "%" in (cell.number_format or "") and kind not in ("integer", "proportion"):
+            v = round(v * 100, 9)   # typed as 85%, which Excel stores as 0.85
+        if isinstance(v, float) and v.is_integer() and abs(v) < 2 ** 53:
+            v = int(v)
+    if kind in ("proportion",) or q is None:
+        return _plain(kind, v, doc, path)
+    from .submission import BadAnswer, read_value
 
-                hint = suggest(v, q.choices or [])
-                doc.add(path, f"{_show(v)} is not one of the choices ({', '.join(q.choices or [])})"
-                              + (f"; did you mean {hint!r}?" if hint else "") + " Pick one from the drop-down")
-                return _BAD
-            return v
-        doc.add(path, f"expected one of {', '.join(q.choices or []) if q else 'the choices'}, got {_show(v)}: "
-                      "pick one from the drop-down")
+    try:
+        value = read_value(q, v)
+    except BadAnswer as exc:
+        doc.add(path, _for_cells(str(exc), kind))
         return _BAD
+    return value if not hasattr(value, "numerator") else v
+
+
+def _for_cells(message: str, kind: str) -> str:
+    """The YAML door's remedy, said the spreadsheet way where YAML's words would not fit."""
+    if "(~)" in message:
+        return message.split(";", 1)[0] + "; leave the answer blank and say why in the Comment column"
+    message = message.replace(" without quotes, as a number", " as a number (without a leading apostrophe)")
+    message = message.replace(" (YAML reads yes/no as true/false)", "")
+    if kind == "boolean":
+        return message + "; pick Yes or No from the drop-down"
+    if kind == "choice":
+        return message + "; pick one from the drop-down"
+    return message
+
+
+def _plain(kind: str, v: Any, doc: WorkbookDoc, path: tuple) -> Any:
+    """A site or plan date, or one count of a pair: no question to check it against."""
+    from .submission import _number_remedy, date_remedy
+
     if kind == "date":
         if isinstance(v, dt.datetime):
             return v.date()
         if isinstance(v, dt.date):
             return v
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and 1 <= v < 2958466:
-            return EXCEL_EPOCH + dt.timedelta(days=int(v))   # a date cell that lost its date format
-        if isinstance(v, str):
-            try:
-                return dt.date.fromisoformat(v.strip())
-            except ValueError:
-                pass
-        doc.add(path, f"expected a date, got {_show(v)}: type it as a date Excel recognises, e.g. 2026-10-01")
+        doc.add(path, date_remedy(v))
         return _BAD
-    # numbers (integer, number, percentage, hours_per_day, minutes; a proportion's counts)
-    if isinstance(v, bool) or isinstance(v, (dt.date, dt.time, dt.timedelta)):
-        doc.add(path, f"expected a number, got {_show(v)}: type the number alone")
-        return _BAD
-    if isinstance(v, (int, float)):
-        if "%" in (cell.number_format or "") and kind not in ("integer", "proportion"):
-            v = round(v * 100, 9)   # typed as 85%, stored by Excel as 0.85
-            v = int(v) if float(v).is_integer() else v
-        elif isinstance(v, float) and v.is_integer() and abs(v) < 2 ** 53:
-            v = int(v)
+    if isinstance(v, int) and not isinstance(v, bool):
         return v
-    if isinstance(v, str) and _NUM_RE.match(v):
-        if "%" in v:
-            doc.add(path, f"{_show(v)} is text with a % sign: type the number alone ({v.replace('%', '').strip()}); "
-                          "the answer is already a percentage")
-        else:
-            doc.add(path, f"{_show(v)} is text, not a number: retype it as a number (no quotes, units or leading "
-                          "apostrophe)")
-        return _BAD
-    unit = (q.unit or W.UNITS.get(q.type, "")) if q is not None else ""
-    doc.add(path, f"expected a number{' in ' + unit if unit and unit != '%' else ''}, got {_show(v)}: type the "
-                  "number alone, without units or words")
+    if isinstance(v, str):
+        doc.add(path, _number_remedy(v, "a count").replace(" without quotes, as a number",
+                                                           " as a number (without a leading apostrophe)"))
+    else:
+        doc.add(path, f"expected a whole number of cases, got {_show(v)}")
     return _BAD
 
 
@@ -649,8 +654,8 @@ def _proportion(q: Any, row: int, sheet: _Sheet, doc: WorkbookDoc, path: tuple) 
     n_path, d_path = path + ("numerator",), path + ("denominator",)
     doc.at(n_path, W.ANSWERS, row, W.C_ANSWER + 1, q.id)
     doc.at(d_path, W.ANSWERS, row, W.C_OUTOF + 1, q.id)
-    n = _convert("proportion", sheet.get(row, W.C_ANSWER + 1), doc, n_path, q)
-    d = _convert("proportion", sheet.get(row, W.C_OUTOF + 1), doc, d_path, q)
+    n = _convert("proportion", sheet.get(row, W.C_ANSWER + 1), doc, n_path)
+    d = _convert("proportion", sheet.get(row, W.C_OUTOF + 1), doc, d_path)
     if n is _BAD or d is _BAD:
         return _BAD
     if n is None and d is None:
@@ -660,11 +665,7 @@ def _proportion(q: Any, row: int, sheet: _Sheet, doc: WorkbookDoc, path: tuple) 
                 "this question is answered as two counts and this one is empty: give how many met it (Your answer) "
                 "and out of how many eligible (Out of), or clear both")
         return _BAD
-    for v, p in ((n, n_path), (d, d_path)):
-        if not isinstance(v, int):
-            doc.add(p, f"expected a whole number of cases, got {v!r}")
-            return _BAD
-    return {"numerator": n, "denominator": d}
+    return {"numerator": n, "denominator": d}   # the submission's checks see n <= d
 
 
 def spec_of(raw: bytes, name: str) -> Optional[str]:
