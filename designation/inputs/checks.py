@@ -76,6 +76,12 @@ class Neighbours:
     def _load(self, folder: Path) -> dict[str, list[sub_mod.Submission]]:
         if folder not in self._by_folder:
             found: dict[str, list[sub_mod.Submission]] = {}
+            for p in sorted(folder.glob("*.xlsx")) if folder.is_dir() else []:
+                try:
+                    sub = sub_mod.load(p)
+                except InputError:
+                    continue
+                found.setdefault(sub.site.code, []).append(sub)
             for p in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
                 try:
                     doc = yamlsafe.load_file(p)
@@ -91,6 +97,18 @@ class Neighbours:
 
 def check(name: str, raw: bytes, folder: Optional[Path], neighbours: Neighbours) -> Checked:
     """Every problem in one input file (given as bytes), whatever kind of file it is."""
+    from . import workbook_read
+
+    if workbook_read.is_workbook(name, raw):   # a provider's workbook: always a submission
+        out = Checked(name, "submission")
+        try:
+            imported = workbook_read.parse_bytes(raw, name)
+        except InputError as exc:
+            out.problems += exc.problems
+            return out
+        _summarise(imported.submission, out)
+        out.notes = [Problem(name, f"note: {n}") for n in imported.notes] + out.notes
+        return out
     try:
         doc = yamlsafe.load_text(yamlsafe.decode(raw, name), name)
     except InputError as exc:
@@ -106,7 +124,10 @@ def check(name: str, raw: bytes, folder: Optional[Path], neighbours: Neighbours)
 
 
 def _submission(doc: yamlsafe.Document, out: Checked, folder: Optional[Path], neighbours: Neighbours) -> None:
-    sub = sub_mod.parse(doc)
+    _summarise(sub_mod.parse(doc), out)
+
+
+def _summarise(sub: sub_mod.Submission, out: Checked) -> None:
     out.notes += sub.notes
     out.not_answered = sub.unanswered()
     out.summary = (f"{sub.spec.id} {sub.spec.edition}, {len(sub.answers)} answers"
