@@ -63,6 +63,16 @@ def import_cmd(file: str, output: Optional[str]) -> None:
 
     Every problem is reported at once, as FILE.xlsx!Sheet!Cell (question): what to do. The
     workbook is only read, never changed; formulas are never evaluated and macros never run.
+    Every other command (validate, assess, report, batch) also takes the .xlsx directly.
+
+    \b
+    Examples:
+      designation import riverbank.xlsx -o riverbank.yaml
+      designation import riverbank.xlsx | less
+
+    \b
+    Exit codes: 0 imported; 1 the workbook has problems (each located by sheet and cell) or
+    cannot be read; 2 usage error.
     """
     from ..inputs import workbook_read
 
