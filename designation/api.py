@@ -21,6 +21,7 @@ from .inputs import tailoring as tailor_mod, yamlsafe
 from .designate import Cover, Decision, decide
 from .engine import StandardResult
 from .errors import InputError, Problem
+from .rules import article, day
 from .spec import CONFIDENCE_TEXT, EffectivePolicy, Spec
 from .inputs.submission import Submission
 
@@ -190,8 +191,8 @@ def assess_sources(*, submission: Source, review: Optional[Source] = None, derog
     for sid, plan in sub.envelope.action_plans.items():
         within = plan.due <= window_end
         plan_notes[sid] = {"action": plan.action, "owner": plan.owner, "due": plan.due.isoformat(), "covers": within,
-                           "note": None if within else f"due after the {window}-month "
-                                                       f"window ends on {window_end.isoformat()}, so it does not count"}
+                           "note": None if within else f"due after {day(window_end)}, the end of the "
+                                                       f"{window}-month action-plan window, so it does not count"}
         if within and sid not in covers:
             covers[sid] = Cover("action_plan", plan.due, plan.action, plan.owner)
 
@@ -203,7 +204,7 @@ def assess_sources(*, submission: Source, review: Optional[Source] = None, derog
         if held and what and decision.reasons:
             # "Not an ECSS: hosts none of the specialist services; qualifies as an emergency centre."
             decision.reasons[0] = f"{held[0]['description'].rstrip('.')}; qualifies as {what}."
-        decision.reasons.append(f"Claimed {sub.claimed}; " + (f"qualifies as {qualifies}." if qualifies
+        decision.reasons.append(f"Claimed {sub.claimed}; " + (f"qualifies as {_as_level(spec, qualifies)}." if qualifies
                                                               else "does not qualify for any level of this ladder."))
     return Assessment(sub, spec, Inputs(submission, review, derogations, tailoring, canonical), results, before,
                       decision, qualifies, params, tailored, policy, rev, changes, derog_status, covers, plan_notes,
@@ -238,6 +239,31 @@ def _qualifies_for(spec: Spec, decision: Decision, results, values, params, cove
     return None, None
 
 
+def identifier_label(spec: Spec, values: Any) -> str:
+    """What a site's code is called: ODS, or per setting (a school's URN, a pharmacy's F-code)."""
+    voc = spec.file.vocabulary
+    if voc.identifier_by is not None:
+        answer = values.get(voc.identifier_by.question)
+        if isinstance(answer, str) and answer in voc.identifier_by.values:
+            return voc.identifier_by.values[answer]
+    return voc.identifier
+
+
+def ladder_title(spec: Spec, level: Optional[str]) -> Optional[str]:
+    """A ladder level in words ("emergency centre"), looked up along the ladder's fall-backs."""
+    while level and spec is not None:
+        if spec.ladder and spec.ladder.level == level:
+            return spec.ladder.title or level
+        fb = spec.ladder.falls_back_to if spec.ladder else None
+        spec = next((s for s in spec.included if s.id == fb), None)  # type: ignore[assignment]
+    return level
+
+
+def _as_level(spec: Spec, level: str) -> str:
+    title = ladder_title(spec, level) or level
+    return article(title) if title != level else title
+
+
 def _counts(results: list[StandardResult]) -> dict[str, int]:
     counts = {s: 0 for s in engine.STATUSES}
     for r in results:
@@ -269,12 +295,17 @@ def _to_json(a: Assessment) -> dict[str, Any]:
             st.static_json = {"id": st.id, "title": st.title, "domain": st.domain, "category": st.category,
                               "weight": st.weight, "requirement": st.requirement, "source": st.source.model_dump(),
                               "confidence": st.confidence, "confidence_note": st.confidence_note, "spec": st.spec_id,
-                              "questions": sorted(st.questions_used)}
+                              "questions": sorted(st.questions_used),
+                              "parameters": sorted(set().union(*(c.parameters() for c in (st.met, st.partial, st.applies)
+                                                                 if c is not None)))}
         used = st.static_json["questions"]
         ev = [e for q in used if q in ev_by_q for e in ev_by_q[q]] if ev_by_q else []
         comment = " ".join(comment_by_q[q] for q in used if q in comment_by_q) if comment_by_q else ""
         standards.append({
             **st.static_json,
+            **({"title": st.worded("title", a.params), "requirement": st.worded("requirement", a.params)}
+               if st.templates else {}),
+            "explanation": r.explanation,
             "status": r.status, "reason": r.reason, "reported": r.reported,
             "required": r.required, "flags": sorted(set(r.flags)) if r.flags else [], "evidence": ev,
             "comment": comment or None,
@@ -304,18 +335,23 @@ def _to_json(a: Assessment) -> dict[str, Any]:
                      "gaps": [g.model_dump() for g in spec.gaps],
                      "labels": spec.policy.labels.model_dump(),
                      "confidence_vocabulary": CONFIDENCE_TEXT,
-                     "policy": spec.policy.figures().to_json()}
+                     "policy": spec.policy.figures().to_json(),
+                     "vocabulary": {"identifier": spec.file.vocabulary.identifier,
+                                    "derogations": spec.file.vocabulary.derogations},
+                     "ladder": ({"level": spec.ladder.level, "title": spec.ladder.title, "rank": spec.ladder.rank}
+                                if spec.ladder else None)}
     return {
         "schema": SCHEMA,
         "spec": dict(spec.json),  # top level copied; the lists inside are shared and read-only
-        "site": dict(env.site.__dict__),  # flat models of plain values: cheaper than model_dump
+        "site": site,
         "submission_file": Path(sub.file).name,
         "claimed": env.claimed,
         "assessed_on": env.assessed_on.isoformat(),
         "period": {k: _iso(v) for k, v in env.period.__dict__.items()} if env.period else None,
         "signed_off_by": {k: _iso(v) for k, v in env.signed_off_by.__dict__.items()} if env.signed_off_by else None,
-        "outcome": {"status": d.status, "label": d.label, "qualifies_for": a.qualifies_for, "reasons": d.reasons,
-                    "conditions": d.conditions, "to_change_outcome": d.to_change, "to_change_target": d.to_change_target,
+        "outcome": {"status": d.status, "label": d.label, "qualifies_for": a.qualifies_for,
+                    "qualifies_title": ladder_title(spec, a.qualifies_for), "reasons": d.reasons,
+                    "conditions": conditions, "to_change_outcome": to_change, "to_change_target": d.to_change_target,
                     "limiters": d.limiters, "recommendations": d.recommendations, "advisory": d.advisory,
                     "denominators": d.denominators, "valid_until": d.valid_until,
                     **({"rating": d.rating} if d.rating is not None else {})},
@@ -329,6 +365,8 @@ def _to_json(a: Assessment) -> dict[str, Any]:
                            "description": p.description, "confidence": p.confidence}
                        for k, p in sorted(spec.parameters.items())},
         "warnings": [str(w) for w in a.warnings],
+        # the same, for a reader: no file names or line numbers
+        "notes": [w.message[:1].upper() + w.message[1:] for w in a.warnings],
         "inputs": _inputs_json(a, spec, sha),
     }
 
@@ -358,13 +396,15 @@ def report_attachments(inputs: Inputs) -> dict[str, bytes]:
 
 
 def write_report(a: Assessment, pdf: str | Path, *, html: str | Path | None = None,
-                 created: Optional[dt.datetime] = None) -> None:
-    """Render the site's designation report as PDF (and, if asked, self-contained HTML)."""
+                 created: Optional[dt.datetime] = None, as_at: Optional[dt.date] = None) -> None:
+    """Render the site's designation report as PDF (and, if asked, self-contained HTML).
+
+    ``as_at`` is the day overdue conditions are judged on (default: the day it is rendered)."""
     from . import report
 
     result = a.to_json()
-    report.write_pdf(result, pdf, attachments=report_attachments(a.inputs), created=created)
+    report.write_pdf(result, pdf, attachments=report_attachments(a.inputs), created=created, as_at=as_at)
     if html is not None:
         from .atomic import write_text
 
-        write_text(html, report.render_html(result, created=created, standalone=True))
+        write_text(html, report.render_html(result, created=created, standalone=True, as_at=as_at))

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 from .engine import CREDIT, StandardResult, _add_months
-from .rules import Context, format_value
+from .rules import Context, count, day, format_value
 from .spec import LOW_CONFIDENCE, EffectivePolicy, Spec, Standard
 
 RANK = {"not_designated": 0, "designated_with_conditions": 1, "designated": 2}
@@ -125,6 +125,10 @@ def decide(spec: Spec, policy: EffectivePolicy, results: list[StandardResult], a
     plain_ok = share_plain is None or share_plain >= threshold - EPS
     share_ok = share is None or share >= threshold - EPS
     reasons: list[str] = []
+    # derogation wording only where the spec's network agrees derogations at all
+    derogs = spec.file.vocabulary.derogations or any(c.kind == "derogation" for c in covers.values())
+    no_cover = "no live derogation and no action plan" if derogs else "no action plan"
+    plans = "agreed plans and derogations" if derogs else "agreed action plans"
 
     def gap_text(r: StandardResult) -> str:
         return f"{r.id} {r.standard.title} ({r.standard.category}, {r.status.replace('_', ' ')}): {r.reason}"
@@ -132,19 +136,19 @@ def decide(spec: Spec, policy: EffectivePolicy, results: list[StandardResult], a
     def share_text(s: Optional[float], with_covers: bool) -> str:
         if s is None:
             return "no gating expected standards apply"
-        how = "counting agreed plans and derogations as met and partly met as half" if with_covers \
+        how = f"counting {plans} as met and partly met as half" if with_covers \
             else "partly met counting as half"
         return f"{s:g}% of gating expected standards are met by weight ({how}; threshold {threshold:g}%)"
 
     if held:
         status = "not_designated"
         reasons += [f"{lim['description'].rstrip('.')}: a defining feature of this facility type, which no action "
-                    "plan or derogation can cover." for lim in held]
+                    f"plan{' or derogation' if derogs else ''} can cover." for lim in held]
     elif uncovered_core or not share_ok:
         status = "not_designated"
         if uncovered_core:
-            reasons.append(f"{len(uncovered_core)} core standard(s) not met with no live derogation and no action "
-                           f"plan due by {window_end.isoformat()}:")
+            reasons.append(f"{count(len(uncovered_core), 'core standard')} not met, with {no_cover} "
+                           f"due by {day(window_end)}:")
             reasons += [gap_text(r) for r in uncovered_core]
         if not share_ok:
             reasons.append(f"Below the expected threshold: {share_text(share, True)}. Expected standards not met "
@@ -153,10 +157,11 @@ def decide(spec: Spec, policy: EffectivePolicy, results: list[StandardResult], a
     elif covered_core or not plain_ok:
         status = "designated_with_conditions"
         if covered_core:
-            reasons.append(f"{len(covered_core)} core standard(s) not met are covered by an action plan due by "
-                           f"{window_end.isoformat()} or a live derogation; each is a condition.")
+            reasons.append(f"{count(len(covered_core), 'core standard')} not met "
+                           f"{'is' if len(covered_core) == 1 else 'are'} covered by an action plan due by "
+                           f"{day(window_end)}{' or a live derogation' if derogs else ''}; each is a condition.")
         if not plain_ok:
-            reasons.append(f"The expected threshold is reached only with the agreed plans and derogations: "
+            reasons.append(f"The expected threshold is reached only with the {plans}: "
                            f"{share_text(share_plain, False)}, {share:g}% with them; each is a condition.")
         else:
             reasons.append(f"{share_text(share_plain, False).capitalize()}.")
@@ -187,8 +192,11 @@ def decide(spec: Spec, policy: EffectivePolicy, results: list[StandardResult], a
                                     "action": c.action if c else None, "owner": c.owner if c else None,
                                     "due": c.due.isoformat() if c else None})
         if recommendations and status != "not_designated":
-            reasons.append(f"{len(recommendations)} expected standard(s) not fully met are within the threshold and "
-                           "are recommendations, not conditions: " + ", ".join(x["standard"] for x in recommendations) + ".")
+            n = len(recommendations)
+            reasons.append(f"{count(n, 'expected standard')} not fully met {'is' if n == 1 else 'are'} within the "
+                           f"threshold and {'is a recommendation' if n == 1 else 'are recommendations'}, not "
+                           f"{'a condition' if n == 1 else 'conditions'}: "
+                           + ", ".join(x["standard"] for x in recommendations) + ".")
 
     advisory = []
     for r in applicable:
@@ -221,7 +229,7 @@ def decide(spec: Spec, policy: EffectivePolicy, results: list[StandardResult], a
                   "bands": [b.model_dump() for b in policy.rating.bands]}
 
     to_change, target = _to_change(status, held, covered_core, uncovered_core, expected, covers, threshold,
-                                   plain_ok, share_ok, window_end)
+                                   plain_ok, share_ok, window_end, derogs)
     validity = policy.validity_months
     valid_until = (_add_months(assessed_on, validity).isoformat()
                    if validity is not None and status != "not_designated" else None)
@@ -235,10 +243,10 @@ def expected_share(results: list[StandardResult]) -> Optional[float]:
 
 
 def _to_change(status, held, covered_core, uncovered_core, expected, covers, threshold, plain_ok, share_ok,
-               window_end):
+               window_end, derogs=True):
     """The smallest set of standards (and limiters) whose fixing changes the outcome upwards,
     each saying what fixing means."""
-    due = window_end.isoformat()
+    due = day(window_end)
 
     def item(r: StandardResult, fix: str) -> dict[str, str]:
         return {"id": r.id, "title": r.standard.title, "required": r.required, "fix": fix}
@@ -246,13 +254,15 @@ def _to_change(status, held, covered_core, uncovered_core, expected, covers, thr
     if status == "designated":
         return [], None
     if status == "designated_with_conditions":
-        out = [item(r, "meet it (a plan or derogation keeps it a condition)") for r in covered_core]
+        out = [item(r, f"meet it (a plan{' or derogation' if derogs else ''} keeps it a condition)") for r in covered_core]
         if not plain_ok:
             out += [item(r, "meet it") for r in _enough(expected, threshold, None)]
         return out, "designated"
     out = [{"id": lim["id"], "title": lim["description"], "required": "this limiter must no longer hold",
-            "fix": "no plan or derogation covers a limiter; the site itself must change"} for lim in held]
-    cover_fix = f"meet it, or agree an action plan due by {due} or a derogation"
+            "fix": f"no plan{' or derogation' if derogs else ''} covers a limiter; the site itself must change"}
+           for lim in held]
+    cover_fix = (f"meet it, or agree an action plan with an owner due by {due}"
+                 + (", or a derogation" if derogs else ""))
     out += [item(r, cover_fix) for r in uncovered_core]
     if not share_ok:
         out += [item(r, cover_fix) for r in _enough(expected, threshold, covers)]

@@ -15,8 +15,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
-from .rules import Context, format_value
-from .spec import Spec, Standard
+from .rules import Context, clause_text, format_value
+from .spec import Spec, Standard, fill_params
 
 STATUSES = ("met", "partially_met", "not_met", "not_applicable", "not_answered")
 CREDIT = {"met": 1.0, "partially_met": 0.5, "not_met": 0.0, "not_answered": 0.0}
@@ -30,6 +30,16 @@ class StandardResult:
     reported: dict[str, str]
     required: str
     flags: list[str] = field(default_factory=list)
+    # why it is not met, as structured clauses (see ``rules.clause_text``); the author's own
+    # sentence, when the spec gives one, is ``because``
+    clauses: list[dict[str, Any]] = field(default_factory=list)
+    because: Optional[str] = None
+
+    @property
+    def explanation(self) -> Optional[dict[str, Any]]:
+        if not self.clauses and not self.because:
+            return None
+        return {"because": self.because, "clauses": self.clauses}
 
     @property
     def id(self) -> str:
@@ -71,7 +81,7 @@ def evaluate_standard(st: Standard, spec: Spec, ctx: Context, params_key: tuple 
     if st.applies is not None:
         applies = st.applies.evaluate(ctx)
         if applies is False:
-            return StandardResult(st, "not_applicable", f"does not apply: it applies only when "
+            return StandardResult(st, "not_applicable", "applies only when "
                                   f"{st.applies.describe(ctx.params)}", reported, required)
         if applies is None:
             return StandardResult(st, "not_answered", "cannot tell whether it applies: "
@@ -84,13 +94,38 @@ def evaluate_standard(st: Standard, spec: Spec, ctx: Context, params_key: tuple 
     met = st.met.evaluate(ctx)  # type: ignore[union-attr]
     if met is True:
         return StandardResult(st, "met", f"meets the requirement: {required}", reported, required)
+    clauses = st.met.explain(ctx)  # type: ignore[union-attr]
     if met is None:
-        return StandardResult(st, "not_answered", "; ".join(st.met.failures(ctx)), reported, required)  # type: ignore[union-attr]
-    failures = "; ".join(st.met.failures(ctx))  # type: ignore[union-attr]
-    if st.partial is not None and st.partial.evaluate(ctx) is True:
-        return StandardResult(st, "partially_met", f"partly meets it ({st.partial.describe(ctx.params)}); {failures}",
-                              reported, required)
-    return StandardResult(st, "not_met", failures, reported, required)
+        return StandardResult(st, "not_answered", "; ".join(clause_text(c) for c in clauses), reported, required,
+                              clauses=clauses)
+    partly = st.partial is not None and st.partial.evaluate(ctx) is True
+    status = "partially_met" if partly else "not_met"
+    own = st.explain and (st.explain.partially_met if partly and st.explain.partially_met else st.explain.not_met)
+    if own:
+        because = fill_params(own, ctx.params)
+        return StandardResult(st, status, f"{because}; reported: {_reported_of(clauses)}", reported, required,
+                              clauses=clauses, because=because)
+    failures = "; ".join(clause_text(c) for c in clauses)
+    if partly:
+        return StandardResult(st, status, f"partly met; to meet it in full, {failures}", reported, required,
+                              clauses=clauses)
+    return StandardResult(st, status, failures, reported, required, clauses=clauses)
+
+
+def _reported_of(clauses: list[dict[str, Any]]) -> str:
+    """What was reported for the clauses not met: ``no``, or ``label: value; label: value``."""
+    leaves: list[dict[str, Any]] = []
+
+    def walk(cs: list[dict[str, Any]]) -> None:
+        for c in cs:
+            if c.get("form") == "group":
+                walk(c["parts"])
+            elif "label" in c:
+                leaves.append(c)
+    walk(clauses)
+    if len(leaves) == 1:
+        return leaves[0].get("reported", "not answered")
+    return "; ".join(f"{c['label']}: {c.get('reported', 'not answered')}" for c in leaves)
 
 
 def score(results: list[StandardResult], credit_derogated: bool = False,

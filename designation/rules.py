@@ -5,7 +5,11 @@ the spec's questions and parameters and turns it into a small tree of objects th
 
 * ``evaluate(ctx)`` to ``True``, ``False`` or ``None`` (a question it needs is unanswered),
 * ``describe(params)`` itself in plain English ("... is at least 16 hours a day"), and
-* ``failures(ctx)`` list the parts that did not hold, with what was reported.
+* ``explain(ctx)`` say which parts are not met, as structured clauses (what is needed, what was
+  reported), and ``failures(ctx)`` the same as sentences (see :func:`clause_text`).
+
+Explanations have this one home: the engine keeps the clauses on each result, and the terminal,
+the JSON and the PDF all print them through :func:`clause_text`.
 
 There is no Python and no ``eval`` anywhere in it: a spec can only say what these forms say.
 """
@@ -35,6 +39,12 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "not_in": lambda a, b: a not in b,
     "between": lambda a, b: b[0] <= a <= b[1],
 }
+# what a comparison needs, as a clinician would say it: "<label> must be at least 16 hours a day"
+_MUST = {
+    "eq": "must be", "ne": "must not be", "gt": "must be more than", "gte": "must be at least",
+    "lt": "must be less than", "lte": "must be at most", "in": "must be", "not_in": "must not be",
+    "between": "must be between",
+}
 DEFAULT_UNITS = {
     "hours_per_day": "hours a day",
     "minutes": "minutes",
@@ -53,6 +63,35 @@ class Context:
         self.params = params
 
 
+def day(value: Any) -> str:
+    """The one date style of every explanation, table and report: ``7 Mar 2027``."""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        return "" if value is None else str(value)
+    return f"{value.day} {value:%b %Y}"
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 core standard``, ``3 core standards``: never "standard(s)"."""
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
+
+
+def article(noun: str) -> str:
+    """``an emergency centre``, ``a UCC``, ``an EC``."""
+    noun = str(noun)
+    if noun.lower().startswith(("a ", "an ", "the ")):  # already has one
+        return noun
+    if noun[:1].isupper() and noun[1:2].isupper():  # an abbreviation, said letter by letter
+        return ("an " if noun[0] in "AEFHILMNORSX" else "a ") + noun
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+
 def format_value(value: Any, qtype: str | None, unit: str | None = None) -> str:
     """A value as a person reads it: ``16 hours a day``, ``95%``, ``yes``, ``1 Oct 2026``."""
     if value is None:
@@ -60,7 +99,7 @@ def format_value(value: Any, qtype: str | None, unit: str | None = None) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dt.date):
-        return f"{value.day} {value:%b %Y}"
+        return day(value)
     if isinstance(value, (list, tuple)):
         return ", ".join(format_value(v, qtype, None) for v in value)
     if isinstance(value, float):
@@ -81,6 +120,36 @@ def format_value(value: Any, qtype: str | None, unit: str | None = None) -> str:
     return f"{text} {unit}"
 
 
+def clause_text(clause: Mapping[str, Any], nested: bool = False) -> str:
+    """One explanation clause as a sentence fragment (no capital, no full stop).
+
+    Forms: ``answer`` (a question with no answer), ``compare`` (what is needed and what was
+    reported; a yes/no question reads "<label>: reported no, needed yes"), ``group`` (how many
+    of several are needed and how many are in place, then each part) and ``not``.
+    """
+    kind = clause.get("form")
+    if kind == "answer":
+        return f"{clause['label']} is not answered"
+    if kind == "compare":
+        if clause.get("boolean"):
+            if nested:
+                return f"{clause['label']}: {clause['reported']}"
+            return f"{clause['label']}: reported {clause['reported']}, needed {clause['needed']}"
+        if nested:
+            return f"{clause['need']} (reported: {clause['reported']})"
+        return f"{clause['need']}; reported: {clause['reported']}"
+    if kind == "group":
+        parts = "; ".join(clause_text(c, True) for c in clause["parts"])
+        return f"{clause['need']}, {clause['have']}: {parts}"
+    if kind == "not":
+        return f"this must not be so: {clause['need']}"
+    return str(clause.get("text", ""))
+
+
+def _count_words(n: int) -> str:
+    return {0: "none", 1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}.get(n, str(n))
+
+
 class Condition:
     """Base of the compiled forms."""
 
@@ -90,11 +159,19 @@ class Condition:
     def describe(self, params: Mapping[str, Any]) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def failures(self, ctx: Context) -> list[str]:  # pragma: no cover - abstract
+    def explain(self, ctx: Context) -> list[dict[str, Any]]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def failures(self, ctx: Context) -> list[str]:
+        return [clause_text(c) for c in self.explain(ctx)]
 
     def questions(self) -> set[str]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def parameters(self) -> set[str]:
+        """The parameters this condition compares with (so a report lists only those that apply)."""
+        return set().union(*(p.parameters() for p in getattr(self, "parts", ())),
+                           *((self.part.parameters(),) if hasattr(self, "part") else ()))
 
 
 @dataclass(eq=False)
@@ -152,18 +229,41 @@ class Compare(Condition):
             return f"{self.label} {'is' if self.op == 'in' else 'is not'} {items}"
         return f"{self.label} {_WORDS[self.op]} {format_value(target, self.qtype, self.unit)}"
 
-    def failures(self, ctx: Context) -> list[str]:
+    def need(self, params: Mapping[str, Any]) -> str:
+        """What the comparison needs: ``<label> must be at least 16 hours a day``."""
+        target = self._target(params)
+        if self.op == "between":
+            lo, hi = (format_value(t, self.qtype, self.unit) for t in target)
+            return f"{self.label} must be between {lo} and {hi}"
+        if self.op in ("in", "not_in"):
+            items = " or ".join(format_value(t, self.qtype, self.unit) for t in target)
+            return f"{self.label} {_MUST[self.op]} {items}"
+        if self.op == "lte" and target == 0:  # "at most 0 closures" reads as "no closures"
+            return f"{self.label} must be 0"
+        return f"{self.label} {_MUST[self.op]} {format_value(target, self.qtype, self.unit)}"
+
+    def explain(self, ctx: Context) -> list[dict[str, Any]]:
         result = self.evaluate(ctx)
         if result is True:
             return []
         if result is None:
-            return [f"{self.label} is not answered"]
+            return [{"form": "answer", "question": self.question, "label": self.label}]
         reported = ctx.answers.get(self.question)
         shown = reported.describe() if self.qtype == "proportion" else format_value(reported, self.qtype, self.unit)
-        return [f"required: {self.describe(ctx.params)}; reported: {shown}"]
+        if self.qtype == "boolean":
+            needed = (self.op == "eq") == bool(self._target(ctx.params))
+            return [{"form": "compare", "question": self.question, "label": self.label, "boolean": True,
+                     "need": self.describe(ctx.params), "needed": "yes" if needed else "no", "reported": shown}]
+        return [{"form": "compare", "question": self.question, "label": self.label, "boolean": False,
+                 "need": self.need(ctx.params), "reported": shown}]
 
     def questions(self) -> set[str]:
         return {self.question}
+
+    def parameters(self) -> set[str]:
+        v = self.value
+        items = v if isinstance(v, tuple) else (v,)
+        return {x.name for x in items if isinstance(x, ParamRef)}
 
 
 @dataclass(eq=False)
@@ -177,8 +277,8 @@ class Answered(Condition):
     def describe(self, params: Mapping[str, Any]) -> str:
         return f"{self.label} is answered"
 
-    def failures(self, ctx: Context) -> list[str]:
-        return [] if self.evaluate(ctx) else [f"{self.label} is not answered"]
+    def explain(self, ctx: Context) -> list[dict[str, Any]]:
+        return [] if self.evaluate(ctx) else [{"form": "answer", "question": self.question, "label": self.label}]
 
     def questions(self) -> set[str]:
         return {self.question}
@@ -201,8 +301,8 @@ class All(Condition):
     def describe(self, params: Mapping[str, Any]) -> str:
         return "; and ".join(p.describe(params) for p in self.parts)
 
-    def failures(self, ctx: Context) -> list[str]:
-        return [f for p in self.parts for f in p.failures(ctx)]
+    def explain(self, ctx: Context) -> list[dict[str, Any]]:
+        return [c for p in self.parts for c in p.explain(ctx)]
 
     def questions(self) -> set[str]:
         return set().union(*(p.questions() for p in self.parts))
@@ -231,12 +331,21 @@ class AtLeast(Condition):
             head = f"at least {self.n} of"
         return f"{head}: " + "; ".join(p.describe(params) for p in self.parts)
 
-    def failures(self, ctx: Context) -> list[str]:
+    def explain(self, ctx: Context) -> list[dict[str, Any]]:
         if self.evaluate(ctx) is True:
             return []
+        k = len(self.parts)
         met = sum(1 for p in self.parts if p.evaluate(ctx) is True)
-        detail = [f for p in self.parts for f in p.failures(ctx)]
-        return [f"{met} of {len(self.parts)} hold, {self.n} needed: " + "; ".join(detail)]
+        if self.n == 1:
+            need = "one of these is needed" if k > 1 else "this is needed"
+        elif self.n == k:
+            need = f"all {_count_words(k)} of these are needed"
+        else:
+            need = f"{_count_words(self.n)} of these {_count_words(k)} are needed"
+        have = "and none is in place" if met == 0 else f"and {_count_words(met)} {'is' if met == 1 else 'are'} in place"
+        parts = [c for p in self.parts for c in p.explain(ctx)]
+        return [{"form": "group", "need": need, "have": have, "needed": self.n, "in_place": met, "of": k,
+                 "parts": parts}]
 
     def questions(self) -> set[str]:
         return set().union(*(p.questions() for p in self.parts))
@@ -253,13 +362,13 @@ class Not(Condition):
     def describe(self, params: Mapping[str, Any]) -> str:
         return f"not ({self.part.describe(params)})"
 
-    def failures(self, ctx: Context) -> list[str]:
+    def explain(self, ctx: Context) -> list[dict[str, Any]]:
         r = self.evaluate(ctx)
         if r is True:
             return []
         if r is None:
-            return self.part.failures(ctx)
-        return [f"required: {self.describe(ctx.params)}"]
+            return self.part.explain(ctx)
+        return [{"form": "not", "need": self.part.describe(ctx.params)}]
 
     def questions(self) -> set[str]:
         return self.part.questions()

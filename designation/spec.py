@@ -39,6 +39,19 @@ CONFIDENCE_TEXT = {
 TYPE_BOUNDS = {"percentage": (0, 100), "proportion": (0, 100), "hours_per_day": (0, 24), "minutes": (0, None)}
 ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 SPEC_ID_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+PLACEHOLDER_RE = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+
+
+def fill_params(text: str, params: Any) -> str:
+    """``Open at least {opening_hours_min} hours a day`` with the applied value: ``... 18 hours a day``."""
+    def one(m: re.Match) -> str:
+        v = params.get(m.group(1)) if hasattr(params, "get") else None
+        if v is None:
+            return m.group(0)
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        return str(v)
+    return PLACEHOLDER_RE.sub(one, text)
 
 
 class _Model(BaseModel):
@@ -126,6 +139,7 @@ class Standard(_Model):
     source: SourceRef
     confidence: Confidence
     confidence_note: Optional[str] = None
+    explain: Optional["Explain"] = None
     examples: Examples
     # compiled, filled in by the loader
     spec_id: str = Field(default="", exclude=True)
@@ -139,6 +153,28 @@ class Standard(_Model):
     reported_questions: tuple = Field(default=(), exclude=True)   # (qid, Question) in label order
     proportions: tuple = Field(default=(), exclude=True)          # proportion questions met_when uses
     static_json: dict = Field(default_factory=dict, exclude=True)
+    templates: dict = Field(default_factory=dict, exclude=True)   # title/requirement with {param} kept
+
+    def worded(self, field: str, params: Any) -> str:
+        """``title`` or ``requirement`` with the figures actually applied (tailored values included)."""
+        template = self.templates.get(field)
+        if template is None:
+            return getattr(self, field)
+        return fill_params(template, params)
+
+
+class Explain(_Model):
+    """A spec author's own words for a standard that is not met, in place of the generic ones.
+
+    ``not_met`` (and ``partially_met``) is what must be true, as a clinician would say it, e.g.
+    "Children are seen, so a practitioner with paediatric life support must be on duty whenever
+    the centre is open"; the report adds what was reported. ``{param}`` takes the applied figure.
+    """
+    not_met: Optional[str] = None
+    partially_met: Optional[str] = None
+
+
+Standard.model_rebuild()
 
 
 class Limiter(_Model):
@@ -284,6 +320,19 @@ class Ladder(_Model):
     falls_back_to: Optional[str] = None
 
 
+class IdentifierBy(_Model):
+    question: str
+    values: dict[str, str]
+
+
+class Vocabulary(_Model):
+    """How a spec's reports speak: the identifier a site is known by (per setting where it varies)
+    and whether the spec's network agrees derogations at all."""
+    identifier: str = "ODS"
+    identifier_by: Optional[IdentifierBy] = None
+    derogations: bool = True
+
+
 class SpecFile(_Model):
     id: str
     title: str
@@ -299,6 +348,7 @@ class SpecFile(_Model):
     questions: dict[str, Question] = {}
     standards: list[Standard] = []
     policy: Policy = Policy()
+    vocabulary: Vocabulary = Vocabulary()
 
     @field_validator("edition", mode="before")
     @classmethod
@@ -345,6 +395,9 @@ class Spec:
         if self._defaults is None:
             self._defaults = {k: p.default for k, p in self.parameters.items()}
         return self._defaults
+
+    def defaults_of(self, names: Any) -> dict[str, float]:
+        return {n: self.parameters[n].default for n in names if n in self.parameters}
 
     def __repr__(self) -> str:
         return f"<Spec {self.id} {self.edition}: {len(self.standards)} standards>"
@@ -523,6 +576,25 @@ class _Loader:
             hint = suggest(st.source.document, spec.sources)
             problems.append(doc.problem(path + ("source", "document"), f"{owner}: unknown source document "
                                         f"{st.source.document!r}" + (f"; did you mean {hint!r}?" if hint else "")))
+        for field in ("title", "requirement"):
+            text = getattr(st, field)
+            names = PLACEHOLDER_RE.findall(text)
+            if not names:
+                continue
+            unknown = [n for n in names if n not in spec.parameters]
+            if unknown:
+                problems.append(doc.problem(path + (field,), f"{owner}: {field} names unknown parameter "
+                                            f"{{{unknown[0]}}}; placeholders must name a parameter"))
+                continue
+            st.templates[field] = text
+            setattr(st, field, fill_params(text, spec.defaults_of(names)))
+        if st.explain is not None:
+            for field in ("not_met", "partially_met"):
+                text = getattr(st.explain, field) or ""
+                unknown = [n for n in PLACEHOLDER_RE.findall(text) if n not in spec.parameters]
+                if unknown:
+                    problems.append(doc.problem(path + ("explain", field), f"{owner}: explain names unknown "
+                                                f"parameter {{{unknown[0]}}}"))
         st.met = compiler.compile(st.met_when, path + ("met_when",), owner)
         if st.applies_when is not None:
             st.applies = compiler.compile(st.applies_when, path + ("applies_when",), owner)

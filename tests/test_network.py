@@ -132,7 +132,7 @@ def test_derogations_check(tmp_path):
     res = run("derogations", "check", str(SUBMISSIONS / "derogations.yaml"), "--on", "2026-10-01",
               "--submissions", str(SUBMISSIONS))
     assert res.exit_code == 1
-    assert "expired on 2026-03-31" in res.output
+    assert "expired on 31 Mar 2026" in res.output
     f = tmp_path / "derogations.yaml"
     f.write_text("derogations:\n  - {site: ZZS01, standard: EC-22, reason: r, approver: '', approved_on: 2026-01-01,"
                  " expires_on: soon}\n")

@@ -46,7 +46,7 @@ def test_core_gap_without_plan_is_not_designated_and_explained(mini_specs, tmp_p
     assert a.status == "not_designated"
     mb01 = next(s for s in a.to_json()["standards"] if s["id"] == "MB-01")
     assert mb01["status"] == "not_met"
-    assert mb01["reason"] == "required: consultant presence is at least 16 hours a day; reported: 8 hours a day"
+    assert mb01["reason"] == "consultant presence must be at least 16 hours a day; reported: 8 hours a day"
     assert mb01["reported"] == {"consultant presence": "8 hours a day"}
     assert any("MB-01" in r for r in a.decision.reasons)
     assert [x["id"] for x in a.decision.to_change] == ["MB-01"]
@@ -78,7 +78,7 @@ def test_action_plan_beyond_window_does_not_count(mini_specs, tmp_path):
     a = assess(tmp_path, submission(answers=with_answers(consultant_hours=12), action_plans=plans))
     assert a.status == "not_designated"
     note = a.to_json()["standards"][0]["action_plan"]
-    assert note["covers"] is False and "window ends on 2027-04-01" in note["note"]
+    assert note["covers"] is False and "1 Apr 2027, the end of the 6-month action-plan window" in note["note"]
 
 
 def test_limiter_decides_whatever_else(mini_specs, tmp_path):
@@ -144,7 +144,7 @@ def test_live_derogation_covers_and_expired_one_does_not(mini_specs, tmp_path):
     assert "derogated" in j["standards"][0]["flags"]
     # after adjustments the derogated standard counts as met; before, it does not
     assert j["score"]["overall"] == 100.0 and j["score"]["before_adjustments"]["overall"] == 87.5
-    assert any("expired on 2026-09-30" in str(w) for w in a.warnings)
+    assert any("expired on 30 Sep 2026" in str(w) for w in a.warnings)
 
 
 def test_malformed_derogation_is_treated_as_expired(mini_specs, tmp_path):

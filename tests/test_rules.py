@@ -106,11 +106,23 @@ def test_descriptions_read_as_english():
 def test_failures_say_what_was_reported_and_required():
     c = compile_ok({"all": [{"question": "amb", "eq": True}, {"question": "hours", "gte": {"param": "min_hours"}}]})
     assert c.failures(ctx(amb=True, hours=12)) == [
-        "required: consultant presence is at least 16 hours a day; reported: 12 hours a day"]
+        "consultant presence must be at least 16 hours a day; reported: 12 hours a day"]
+    assert c.failures(ctx(amb=False, hours=16)) == ["the site accepts ambulances: reported no, needed yes"]
     assert c.failures(ctx(amb=True)) == ["consultant presence is not answered"]
     share = compile_ok({"question": "share", "gte": 80})
     assert share.failures(ctx(share=Proportion(7, 10))) == [
-        "required: children reviewed is at least 80%; reported: 70% (7 of 10)"]
+        "children reviewed must be at least 80%; reported: 70% (7 of 10)"]
+
+
+def test_groups_say_how_many_are_needed_and_in_place_never_hold():
+    c = compile_ok({"any": [{"question": "amb", "eq": True}, {"question": "hours", "gte": 16}]})
+    text = c.failures(ctx(amb=False, hours=12))
+    assert text == ["one of these is needed, and none is in place: the site accepts ambulances: no; "
+                    "consultant presence must be at least 16 hours a day (reported: 12 hours a day)"]
+    two = compile_ok({"at_least": 2, "of": [{"question": "amb", "eq": True}, {"question": "hours", "gte": 16},
+                                            {"answered": "lead"}]})
+    assert two.failures(ctx(amb=True, hours=12))[0].startswith("two of these three are needed, and one is in place: ")
+    assert not any("hold" in f for f in two.failures(ctx(amb=True, hours=12)))
 
 
 @pytest.mark.parametrize("raw,message", [

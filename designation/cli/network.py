@@ -19,7 +19,10 @@ from ._shell import EXIT_INVALID, dump_json, err, format_option, make_console, o
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: the machine's cores).")
 @click.option("--no-pdf", is_flag=True, help="Write JSON and the summary CSV only.")
 @click.option("--created", help="Pin the PDF creation date (ISO 8601) for reproducible bytes.")
-def batch(folder: str, outdir: str, jobs: Optional[int], no_pdf: bool, created: Optional[str]) -> None:
+@click.option("--as-at", "as_at", metavar="DATE",
+              help="Flag conditions, plans and derogations overdue on DATE (default: the --created day, else today).")
+def batch(folder: str, outdir: str, jobs: Optional[int], no_pdf: bool, created: Optional[str],
+          as_at: Optional[str]) -> None:
     """Assess and render every submission in FOLDER, then the network summary.
 
     Uses FOLDER's derogations.yaml, tailoring.yaml and reviews/<name>.yaml. Unchanged inputs are
@@ -41,7 +44,8 @@ def batch(folder: str, outdir: str, jobs: Optional[int], no_pdf: bool, created: 
     printer = _BatchProgress(total)
     try:
         with printer:
-            result = batch_mod.run(folder, outdir, jobs=jobs, render=not no_pdf, created=when, progress=printer.update)
+            result = batch_mod.run(folder, outdir, jobs=jobs, render=not no_pdf, created=when, progress=printer.update,
+                                   as_at=parse_date(as_at) if as_at else None)
     except KeyboardInterrupt:
         err("interrupted: finished sites are kept; run the same command again to resume")
         sys.exit(130)

@@ -9,7 +9,7 @@ import click
 
 from ..errors import InputError
 from ._shell import (EXIT_INVALID, dump_json, err, expand_paths, format_option, main, open_output, output_option,
-                     overlay_options, parse_created, quiet_option, report_problems)
+                     overlay_options, parse_created, parse_date, quiet_option, report_problems)
 
 
 # --------------------------------------------------------------------------------------------
@@ -23,8 +23,11 @@ from ._shell import (EXIT_INVALID, dump_json, err, expand_paths, format_option, 
 @click.option("--html", "html_out", type=click.Path(dir_okay=False), help="Also write a self-contained HTML page.")
 @click.option("--network", type=click.Path(file_okay=False), help="Write the network summary for every submission in DIR.")
 @click.option("--created", help="Pin the PDF creation date (ISO 8601) for reproducible bytes.")
+@click.option("--as-at", "as_at", metavar="DATE",
+              help="Flag conditions, plans and derogations overdue on DATE (default: the day it is rendered).")
 def report(file: Optional[str], review: Optional[str], derogations: Optional[str], tailoring: Optional[str],
-           output: str, html_out: Optional[str], network: Optional[str], created: Optional[str]) -> None:
+           output: str, html_out: Optional[str], network: Optional[str], created: Optional[str],
+           as_at: Optional[str]) -> None:
     """Render the designation report for FILE (or a network summary with --network DIR).
 
     \b
@@ -32,6 +35,7 @@ def report(file: Optional[str], review: Optional[str], derogations: Optional[str
       designation report submissions/northfield.yaml -o northfield.pdf
       designation report submissions/northfield.yaml --review reviews/northfield.yaml -o northfield.pdf
       designation report --network submissions/ -o network.pdf      # and network.csv beside it
+      designation report submissions/northfield.yaml --as-at 2026-12-01 -o northfield.pdf  # overdue on that day
 
     \b
     Exit codes: 0 written; 1 an input is invalid or the report cannot be rendered (nothing is
@@ -40,6 +44,7 @@ def report(file: Optional[str], review: Optional[str], derogations: Optional[str
     from .. import api
 
     when = parse_created(created)
+    day = parse_date(as_at) if as_at else None
     if bool(file) == bool(network):
         raise click.UsageError("give either a submission FILE or --network DIR")
     from .. import report as report_mod
@@ -57,7 +62,7 @@ def report(file: Optional[str], review: Optional[str], derogations: Optional[str
         if not results:
             err(f"{network}: no valid submissions to summarise")
             sys.exit(EXIT_INVALID)
-        report_mod.write_network_pdf(results, output, created=when)
+        report_mod.write_network_pdf(results, output, created=when, as_at=day)
         csv_path = Path(output).with_suffix(".csv")
         from ..atomic import write_text
 
@@ -68,7 +73,7 @@ def report(file: Optional[str], review: Optional[str], derogations: Optional[str
         return
     a = api.assess_path(file, review=review, derogations=derogations, tailoring=tailoring)  # type: ignore[arg-type]
     report_problems(a.warnings)
-    api.write_report(a, output, html=html_out, created=when)
+    api.write_report(a, output, html=html_out, created=when, as_at=day)
     err(f"wrote {output}" + (f" and {html_out}" if html_out else "") + f": {a.decision.label}")
 
 

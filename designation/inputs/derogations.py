@@ -32,11 +32,13 @@ class Derogation:
         """("applied" | "expired" | "invalid" | "not_yet_approved", explanation) on ``day``."""
         if self.problems:
             return "invalid", "; ".join(p.message for p in self.problems) + " (treated as expired)"
+        from ..rules import day as words
+
         if self.approved_on and self.approved_on > day:
-            return "not_yet_approved", f"approved on {self.approved_on}, after {what} {day}"
+            return "not_yet_approved", f"approved on {words(self.approved_on)}, after {what}, {words(day)}"
         if self.expires_on and self.expires_on < day:
-            return "expired", f"expired on {self.expires_on}, before {what} {day}"
-        return "applied", f"agreed by {self.approver} until {self.expires_on}"
+            return "expired", f"expired on {words(self.expires_on)}, before {what}, {words(day)}"
+        return "applied", f"agreed by {self.approver} until {words(self.expires_on)}"
 
     def to_json(self) -> dict[str, Any]:
         return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in

@@ -28,7 +28,7 @@ from typing import Any, Callable, Optional
 from .. import __version__
 from ..errors import InputError, Problem
 
-REPORT_VERSION = "1"  # bump when templates change, so cached PDFs are re-rendered
+REPORT_VERSION = "2"  # bump when templates change, so cached PDFs are re-rendered
 
 
 @dataclass
@@ -86,7 +86,7 @@ def slim(result: dict[str, Any]) -> dict[str, Any]:
     keep = ("schema", "spec", "site", "submission_file", "claimed", "assessed_on", "outcome", "score", "counts",
             "review", "inputs")
     out = {k: result.get(k) for k in keep}
-    out["spec"] = {k: result["spec"][k] for k in ("id", "edition", "title")}
+    out["spec"] = {k: result["spec"].get(k) for k in ("id", "edition", "title", "labels", "ladder", "vocabulary")}
     out["standards"] = [{k: s[k] for k in ("id", "title", "domain", "category", "status", "flags", "review")}
                         for s in result["standards"]]
     return out
@@ -94,7 +94,7 @@ def slim(result: dict[str, Any]) -> dict[str, Any]:
 
 def _assess(args: tuple) -> SiteOutcome:
     """Phase 1, one site: assess and write its JSON (and, without PDFs, its cache key)."""
-    sub, review, derogations, tailoring, outdir, key, render = args
+    sub, review, derogations, tailoring, outdir, key, render, as_at = args
     from .. import api
     from ..atomic import write_text
 
@@ -105,7 +105,7 @@ def _assess(args: tuple) -> SiteOutcome:
         return SiteOutcome(str(sub), "invalid", None, exc.problems)
     result = a.to_json()
     if key is None:
-        key = site_key(Path(sub), a.spec.sha256, review, derogations, tailoring)
+        key = site_key(Path(sub), a.spec.sha256, review, derogations, tailoring, as_at)
     json_path = Path(outdir) / f"{name}.json"
     write_text(json_path, json.dumps(result, indent=2, ensure_ascii=False, sort_keys=True))
     if not render:
@@ -117,7 +117,7 @@ def _assess(args: tuple) -> SiteOutcome:
 
 def _render(args: tuple) -> None:
     """Phase 2, one site: its PDF from the JSON result and the raw inputs, then its cache key (last)."""
-    sub, review, derogations, tailoring, json_path, key, created = args
+    sub, review, derogations, tailoring, json_path, key, created, as_at = args
     from .. import api, report
     from ..inputs import yamlsafe
     from ..atomic import write_text
@@ -127,7 +127,7 @@ def _render(args: tuple) -> None:
     inputs = api.Inputs(*[(str(p), yamlsafe.read_bytes(p)) if p else None
                           for p in (sub, review, derogations, tailoring)])
     report.write_pdf(result, json_path.with_suffix(".pdf"), attachments=api.report_attachments(inputs),
-                     created=created)
+                     created=created, as_at=dt.date.fromisoformat(as_at))
     write_text(json_path.parent / f".{json_path.stem}.key", key)
 
 
@@ -138,7 +138,7 @@ def _phase2(task: tuple) -> None:
 
 def _summary(args: tuple) -> None:
     """The network summary: CSV (and PDF) from the per-site JSON, read back one at a time."""
-    json_files, out, created, render, summary_key = args
+    json_files, out, created, render, summary_key, as_at = args
     from .. import report
     from ..atomic import replacing, write_text
     from ..report.network import write_matrix_csv
@@ -147,14 +147,18 @@ def _summary(args: tuple) -> None:
     with replacing(out / "network-summary.csv") as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
         write_matrix_csv(lambda: _slims(json_files), fh)
     if render:
-        report.write_network_pdf(list(_slims(json_files)), out / "network-summary.pdf", created=created)
+        report.write_network_pdf(list(_slims(json_files)), out / "network-summary.pdf", created=created,
+                                 as_at=dt.date.fromisoformat(as_at))
     write_text(out / ".network-summary.key", summary_key)
 
 
 def site_key(sub: Path, spec_sha: str, review: Optional[Path], derogations: Optional[Path],
-             tailoring: Optional[Path]) -> str:
+             tailoring: Optional[Path], as_at: str = "") -> str:
+    """What a site's outputs depend on: its inputs, the engine, the templates and the as-at day
+    (a report flags what is overdue on that day)."""
     h = hashlib.sha256()
-    for part in (_sha(sub), _sha(review), _sha(derogations), _sha(tailoring), spec_sha, __version__, REPORT_VERSION):
+    for part in (_sha(sub), _sha(review), _sha(derogations), _sha(tailoring), spec_sha, __version__, REPORT_VERSION,
+                 as_at):
         h.update(part.encode() + b"\0")
     return h.hexdigest()
 
@@ -182,8 +186,11 @@ def _spec_sha_of(sub: Path) -> Optional[str]:
 
 def run(folder: str | Path, outdir: str | Path, *, jobs: Optional[int] = None, render: bool = True,
         created: Optional[dt.datetime] = None, progress: Optional[Callable[[SiteOutcome], None]] = None,
-        review_dir: Optional[Path] = None) -> BatchResult:
-    """Assess (and render) every submission in ``folder`` into ``outdir``."""
+        review_dir: Optional[Path] = None, as_at: Optional[dt.date] = None) -> BatchResult:
+    """Assess (and render) every submission in ``folder`` into ``outdir``.
+
+    ``as_at`` is the day reports judge overdue dates on (default: the ``created`` day, else today)."""
+    day = (as_at or (created.date() if created else dt.date.today())).isoformat()
     start = time.perf_counter()
     folder, out = Path(folder), Path(outdir)
     if not folder.is_dir():
@@ -206,7 +213,7 @@ def run(folder: str | Path, outdir: str | Path, *, jobs: Optional[int] = None, r
         for sub in subs:
             review = reviews / sub.name if (reviews / sub.name).is_file() else None
             spec_sha = _spec_sha_of(sub)
-            key = site_key(sub, spec_sha, review, settings["derogations"], settings["tailoring"]) if spec_sha else None
+            key = site_key(sub, spec_sha, review, settings["derogations"], settings["tailoring"], day) if spec_sha else None
             name = sub.stem
             key_file, json_file = out / f".{name}.key", out / f"{name}.json"
             if (key and key_file.is_file() and key_file.read_text() == key and json_file.is_file()
@@ -218,7 +225,7 @@ def run(folder: str | Path, outdir: str | Path, *, jobs: Optional[int] = None, r
                     if progress:
                         progress(outcome)
                     continue
-            yield (str(sub), review, settings["derogations"], settings["tailoring"], str(out), key, render)
+            yield (str(sub), review, settings["derogations"], settings["tailoring"], str(out), key, render, day)
 
     jobs = max(1, jobs or os.cpu_count() or 1)
     with _Workers(jobs if len(subs) > 1 else 1) as workers:
@@ -237,15 +244,15 @@ def run(folder: str | Path, outdir: str | Path, *, jobs: Optional[int] = None, r
         done = sorted(outcomes + assessed, key=lambda o: o.file)
         json_files = [o.json_path for o in done if o.json_path]
         summary_key = hashlib.sha256("".join(_sha(Path(p)) for p in json_files).encode()
-                                     + REPORT_VERSION.encode()).hexdigest()
+                                     + REPORT_VERSION.encode() + day.encode()).hexdigest()
         key_file = out / ".network-summary.key"
         summary_due = bool(json_files) and (
             bool(assessed) or any(o.state == "rendered" for o in outcomes) or not key_file.is_file()
             or key_file.read_text() != summary_key or not (out / "network-summary.csv").is_file()
             or (render and not (out / "network-summary.pdf").is_file()))
         # the summary first: it is the longest single task
-        tasks: list[tuple] = [("summary", (json_files, str(out), created, render, summary_key), -1)] if summary_due else []
-        tasks += [("site", o.render_args + (created,), i) for i, o in enumerate(assessed)]
+        tasks: list[tuple] = [("summary", (json_files, str(out), created, render, summary_key, day), -1)] if summary_due else []
+        tasks += [("site", o.render_args + (created, day), i) for i, o in enumerate(assessed)]
         summary_problem = None
         for (kind, _, i), failure in workers.run_all(_phase2, tasks):
             if kind == "summary":

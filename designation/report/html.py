@@ -101,12 +101,13 @@ def _render(template: str, context: dict[str, Any], standalone: bool) -> str:
 
 
 def render_html(result: Mapping[str, Any], *, created: dt.datetime | None = None,
-                standalone: bool = False) -> str:
-    """The site designation report for one engine result, as an HTML document."""
-    return _render("site.html", view.site_view(result, created), standalone)
+                standalone: bool = False, as_at: dt.date | None = None) -> str:
+    """The site designation report for one engine result, as an HTML document (``as_at``: the day
+    overdue dates are judged on; default the day it is rendered)."""
+    return _render("site.html", view.site_view(result, created, as_at), standalone)
 
 
 def render_network_html(results: Iterable[Mapping[str, Any]], *, created: dt.datetime | None = None,
-                        standalone: bool = False) -> str:
+                        standalone: bool = False, as_at: dt.date | None = None) -> str:
     """The network summary for many results (any mix of specifications), as an HTML document."""
-    return _render("network.html", view.network_view(results, created), standalone)
+    return _render("network.html", view.network_view(results, created, as_at=as_at), standalone)

@@ -36,7 +36,7 @@ class RenderError(RuntimeError):
 
 def write_pdf(result: Mapping[str, Any], out: str | os.PathLike, *,
               attachments: Mapping[str, bytes] | None = None,
-              created: dt.datetime | None = None) -> Path:
+              created: dt.datetime | None = None, as_at: dt.date | None = None) -> Path:
     """Render the site report for ``result`` to ``out`` (atomically).
 
     ``attachments`` maps names (``submission.yaml``, ``review.yaml``, ``derogations.yaml``,
@@ -46,18 +46,18 @@ def write_pdf(result: Mapping[str, Any], out: str | os.PathLike, *,
     when = view.pinned(created)
     files = dict(attachments or {})
     files["result.json"] = view.result_json(result)
-    source = html.render_html(result, created=when)
+    source = html.render_html(result, created=when, as_at=as_at)
     return _write(source, out, files, when, view.document_id(result))
 
 
 def write_network_pdf(results: Iterable[Mapping[str, Any]], out: str | os.PathLike, *,
-                      created: dt.datetime | None = None) -> Path:
+                      created: dt.datetime | None = None, as_at: dt.date | None = None) -> Path:
     """Render the network summary for ``results`` to ``out`` (atomically), with the CSV matrix attached."""
     from .network import network_matrix_csv
 
     results = list(results)
     when = view.pinned(created)
-    source = html.render_network_html(results, created=when)
+    source = html.render_network_html(results, created=when, as_at=as_at)
     files = {"network-matrix.csv": network_matrix_csv(results).encode("utf-8")}
     return _write(source, out, files, when, view.network_id(results))
 

@@ -142,19 +142,21 @@ _RESULT_DEFAULTS: dict[str, Any] = {
     "spec": {}, "site": {}, "submission_file": None, "claimed": None, "assessed_on": None,
     "period": None, "signed_off_by": None, "outcome": {}, "score": {}, "counts": {},
     "standards": [], "derogations": [], "review": None, "parameters": {}, "inputs": {},
+    "notes": [], "policy": None,
 }
 _SPEC_DEFAULTS = {"id": "", "edition": "", "title": "", "publisher": None, "summary": None,
-                  "sources": [], "gaps": [], "labels": {}}
-_SITE_DEFAULTS = {"name": "", "code": "", "organisation": "", "network": "", "address": None}
-_OUTCOME_DEFAULTS = {"status": "not_designated", "label": "", "qualifies_for": None, "reasons": [],
-                     "conditions": [], "to_change_outcome": [], "to_change_target": None,
+                  "sources": [], "gaps": [], "labels": {}, "ladder": None, "vocabulary": {}, "policy": {}}
+_SITE_DEFAULTS = {"name": "", "code": "", "organisation": "", "network": "", "address": None, "code_label": None}
+_OUTCOME_DEFAULTS = {"status": "not_designated", "label": "", "qualifies_for": None, "qualifies_title": None,
+                     "reasons": [], "conditions": [], "to_change_outcome": [], "to_change_target": None,
                      "recommendations": [], "advisory": [], "denominators": None, "rating": None}
 _SCORE_DEFAULTS = {"overall": None, "by_category": {}, "by_domain": {}, "before_adjustments": None}
 _STANDARD_DEFAULTS = {"id": "", "title": "", "domain": "", "category": "", "weight": 1,
                       "requirement": None, "status": "not_answered", "reason": "", "reported": {},
                       "required": "", "flags": [], "evidence": [], "comment": None, "source": None,
                       "confidence": None, "confidence_note": None, "action_plan": None,
-                      "derogation": None, "review": []}
+                      "derogation": None, "review": [], "explanation": None, "parameters": None,
+                      "gating": True}
 _NESTED = {
     "evidence": {"title": "", "reference": None, "date": None, "owner": None},
     "source": {"document": "", "section": None, "url": None},
@@ -190,6 +192,7 @@ def _fill(target: dict[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]
 def normalise(result: Mapping[str, Any]) -> dict[str, Any]:
     """A deep copy of ``result`` with every optional key present, so templates can be strict."""
     r = _fill(copy.deepcopy(dict(result)), _RESULT_DEFAULTS)
+    r["_normalised"] = True
     _fill(r["spec"], _SPEC_DEFAULTS)
     _fill(r["site"], _SITE_DEFAULTS)
     _fill(r["outcome"], _OUTCOME_DEFAULTS)
@@ -275,18 +278,15 @@ def _compact(requirement: str) -> str:
 
 
 def finding(st: Mapping[str, Any]) -> str | None:
-    """What the standards table adds to reported-against-required: the engine's reason, less
-    whatever the paired values already say."""
-    reason, status = st["reason"] or "", st["status"]
+    """What the standards table adds to reported-against-required: the explanation, unless the
+    paired values already say all of it (every clause a plain comparison or a missing answer)."""
+    status, reason = st["status"], st["reason"] or ""
     if status == "met" or not reason:
         return None
-    if st["pairs"] is None:
-        return reason
-    if status == "partially_met" and reason.startswith("partly meets it (") and "); " in reason:
-        return reason[: reason.index("); ") + 1]
-    if status in ("not_met", "not_answered") and all(
-            part.startswith("required: ") or part.endswith(" is not answered") or part.startswith("reported: ")
-            for part in reason.split("; ")):
+    explanation = st.get("explanation") or {}
+    clauses = explanation.get("clauses") or []
+    if (status == "not_met" and st.get("pairs") is not None and clauses and not explanation.get("because")
+            and all(c.get("form") in ("compare", "answer") for c in clauses)):
         return None
     return reason
 
@@ -322,7 +322,7 @@ def domain_chart(standards: list[dict[str, Any]], score: Mapping[str, Any]) -> C
     by_domain = score.get("by_domain") or {}
     before = (score.get("before_adjustments") or {}).get("by_domain") or {}
     domains = vocab.domain_order([s["domain"] for s in standards] + list(by_domain))
-    label_width, bar_width, row = 170, 320, 18
+    label_width, bar_width, row = 170, 320, 16
     bars = []
     for i, domain in enumerate(domains):
         counts = {k: 0 for k in vocab.STATUSES}
@@ -357,37 +357,157 @@ def _hashes(inputs: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     return out
 
 
+@dataclass(frozen=True)
+class Headline:
+    """What a report says the site is, first and largest: the cover badge, the summary line and
+    the running header all print it, and ``verify`` binds it to ``result.json``."""
+    text: str              # "Qualifies as an emergency centre", "Does not yet meet the London standards"
+    detail: str | None     # the claim that is not met, when the headline is a ladder fall-back
+    term: vocab.Term       # colour and symbol (never colour alone)
+
+    @property
+    def full(self) -> str:
+        return self.text + (f". {self.detail}" if self.detail else "")
+
+
+def headline(result: Mapping[str, Any]) -> Headline:
+    """The headline of a result, in its specification's own words.
+
+    On a ladder the report leads with the highest level the site qualifies for: an ECSS claim
+    that qualifies as an emergency centre reads "Qualifies as an emergency centre", then
+    "The claim to be an emergency centre with specialist services is not met". Elsewhere it
+    is the spec's outcome label ("Designated as an urgent care centre, with conditions",
+    "Does not yet meet the London standards"), never a generic word the spec does not use.
+    """
+    r = result if result.get("_normalised") else normalise(result)
+    out, spec = r["outcome"], r["spec"]
+    status = out["status"]
+    label = out["label"] or (spec["labels"] or {}).get(status) or vocab.outcome(status).word
+    term = vocab.outcome(status)
+    ladder = spec.get("ladder") or {}
+    qualifies = out["qualifies_for"]
+    if ladder and status == "not_designated" and qualifies and qualifies != ladder.get("level"):
+        title = out.get("qualifies_title") or qualifies
+        claimed = ladder.get("title") or r["claimed"] or ladder.get("level")
+        return Headline(f"Qualifies as {_article(title)}",
+                        f"The claim to be {_article(claimed)} is not met", vocab.QUALIFIES)
+    return Headline(capitalise(label), None, term)
+
+
+def headline_text(result: Mapping[str, Any]) -> str:
+    """The headline as one line of plain text (what ``verify`` compares with the printed page)."""
+    return headline(result).full
+
+
+def _article(noun: str) -> str:
+    from ..rules import article
+
+    return article(noun)
+
+
 def outcome_sentence(r: Mapping[str, Any]) -> str:
-    """The outcome in plain English, for the first line of the executive summary."""
+    """The outcome in plain English, in the spec's own words, for the executive summary."""
     site = r["site"]["name"] or "The site"
     spec = r["spec"]["title"] or r["spec"]["id"]
     out = r["outcome"]
+    labels = r["spec"]["labels"] or {}
+    designates = str(labels.get("designated", "Designated")).startswith("Designated")
+    derogations = bool((r["spec"].get("vocabulary") or {}).get("derogations", True)) or bool(r["derogations"])
     n = len(out["conditions"])
+    cover = "an agreed action plan or derogation" if derogations else "an agreed action plan"
     if out["status"] == "designated":
+        if not designates:
+            return f"{site} {decapitalise(labels['designated'])}."
         return f"{site} meets the {spec} specification and can be designated without conditions."
     if out["status"] == "designated_with_conditions":
-        actions = "its condition is" if n == 1 else f"its {n} conditions are"
-        return (f"{site} can be designated provided {actions} met by their due dates. Every gap is "
-                "covered by an agreed action plan or derogation.")
+        actions = ("its one condition is" if n == 1 else f"its {n} conditions are")
+        if not designates:
+            return (f"{site} {decapitalise(labels.get('designated_with_conditions', 'meets the standards'))}, "
+                    f"provided {actions} met by their due dates. Every gap is covered by {cover}.")
+        return f"{site} can be designated provided {actions} met by their due dates. Every gap is covered by {cover}."
+    head = headline(r)
+    if head.detail:
+        return f"{site} {decapitalise(head.text)}. {head.detail}, so it cannot be designated at that level."
+    if not designates:
+        return f"{site} {decapitalise(labels.get('not_designated', 'does not meet the standards'))}."
     return f"{site} does not meet the {spec} specification at present and cannot be designated."
 
 
 def ladder_sentence(r: Mapping[str, Any]) -> str | None:
+    """The claim beside what the site qualifies for, in words, when they differ."""
     claimed, qualifies = r["claimed"], r["outcome"]["qualifies_for"]
-    if not claimed:
+    if not claimed or qualifies == claimed:
         return None
-    if qualifies == claimed:
-        return f"Claimed {claimed}; qualifies as {qualifies}."
+    ladder = r["spec"].get("ladder") or {}
+    claim = ladder.get("title") if ladder.get("level") == claimed and ladder.get("title") else claimed
+    claim_text = f"{claim} ({claimed})" if claim != claimed else claimed
     if qualifies:
-        return f"Claimed {claimed}; qualifies as {qualifies} only."
-    return f"Claimed {claimed}; does not qualify for any level."
+        title = r["outcome"]["qualifies_title"] or qualifies
+        q_text = f"{title} ({qualifies})" if title != qualifies else qualifies
+        return f"Claimed: {claim_text}. Qualifies as: {q_text}."
+    return f"Claimed: {claim_text}. Does not qualify for any level."
 
 
-def site_view(result: Mapping[str, Any], created: dt.datetime | None = None) -> dict[str, Any]:
-    """Everything ``templates/site.html`` needs."""
+def add_months(day: dt.date, months: int) -> dt.date:
+    import calendar
+
+    m = day.month - 1 + months
+    y, m = day.year + m // 12, m % 12 + 1
+    return dt.date(y, m, min(day.day, calendar.monthrange(y, m)[1]))
+
+
+def policy_window(r: Mapping[str, Any]) -> tuple[int, dt.date | None]:
+    """The action-plan window in months and the date it ends (from the assessment date)."""
+    policy = r.get("policy") or {}
+    months = policy.get("action_plan_window_months")
+    if isinstance(months, Mapping):
+        months = months.get("value")
+    if months is None:
+        months = (r["spec"].get("policy") or {}).get("action_plan_window_months", 6)
+    start = parse_date(r["assessed_on"])
+    return int(months), (add_months(start, int(months)) if start else None)
+
+
+def overdue_on(due: Any, as_at: dt.date) -> bool:
+    d = parse_date(due)
+    return d is not None and d < as_at
+
+
+def review_phrase(change: Mapping[str, Any], review: Mapping[str, Any] | None) -> str:
+    """"self-assessed 24 hours a day, verified 14 hours a day (site visit, 9 Oct 2026)"."""
+    why = [x for x in (change.get("reason"), short_date((review or {}).get("reviewed_on"))) if x]
+    return (f"self-assessed {change.get('self_assessed')}, verified {change.get('verified')}"
+            + (f" ({', '.join(why)})" if why else ""))
+
+
+def change_action(item: Mapping[str, Any], target: str | None, window_end: dt.date | None,
+                  derogations: bool, standard_ids: set[str]) -> tuple[str, str]:
+    """What fixing one standard means, for "What would change the outcome": an instruction
+    ("meet it, or add an action plan ...") and the same as a state ("is met, or covered by ...")."""
+    if item["id"] not in standard_ids:
+        return ("nothing covers this: no action plan or derogation can", "no longer holds")
+    if target == "designated":
+        return ("meet it in full; its condition then falls away", "is met in full (its condition then falls away)")
+    due = f" due by {short_date(window_end)}" if window_end else " due within the action-plan window"
+    derog = (", or agree a derogation with the network", " or a derogation agreed with the network") if derogations \
+        else ("", "")
+    return (f"meet it, or add an action plan with an owner{due}{derog[0]}",
+            f"is met, or covered by an action plan with an owner{due}{derog[1]}")
+
+
+def site_view(result: Mapping[str, Any], created: dt.datetime | None = None,
+              as_at: dt.date | None = None) -> dict[str, Any]:
+    """Everything ``templates/site.html`` needs.
+
+    ``as_at`` is the day the report speaks for (default: the day it is rendered): conditions,
+    action plans and derogations whose date has passed by then are flagged overdue.
+    """
     r = normalise(result)
     when = pinned(created)
+    today = as_at or when.date()
     standards = r["standards"]
+    derogations_used = bool(r["spec"]["vocabulary"].get("derogations", True)) or bool(r["derogations"])
+    review = r["review"]
     for st in standards:
         st["term"] = vocab.status(st["status"])
         st["flag_words"] = [vocab.flag_word(f) for f in st["flags"]]
@@ -396,11 +516,17 @@ def site_view(result: Mapping[str, Any], created: dt.datetime | None = None) -> 
         st["is_gap"] = st["status"] in vocab.GAP_STATUSES
         st["pairs"] = pair_values(st["reported"], st["required"])
         st["finding"] = finding(st)
+        st["reviewed"] = [review_phrase(ch, review) for ch in st["review"]
+                          if not ch.get("agrees", ch["self_assessed"] == ch["verified"])]
+        plan, derog = st["action_plan"], st["derogation"]
+        st["plan_overdue"] = bool(plan) and overdue_on(plan["due"], today)
+        st["derogation_overdue"] = bool(derog) and overdue_on(derog["expires_on"], today)
+    applicable = [s for s in standards if s["status"] != "not_applicable"]
     # confidence notes are often shared by many standards: number each distinct note once
     notes: dict[str, dict[str, Any]] = {}
     for st in standards:
         text = (st["confidence_note"] or "").strip()
-        if text:
+        if text and st["status"] != "not_applicable":
             note = notes.setdefault(text, {"number": len(notes) + 1, "text": text, "standards": []})
             note["standards"].append(st["id"])
             st["note_number"] = note["number"]
@@ -408,66 +534,132 @@ def site_view(result: Mapping[str, Any], created: dt.datetime | None = None) -> 
             st["note_number"] = None
     gaps = sorted((s for s in standards if s["is_gap"]),
                   key=lambda s: (CATEGORY_RANK.get(s["category"], 9), STATUS_RANK.get(s["status"], 9)))
-    domains = []
+    domains, not_applicable = [], []
     for domain in vocab.domain_order(s["domain"] for s in standards):
         rows = [s for s in standards if s["domain"] == domain]
-        domains.append({"name": domain, "label": capitalise(domain), "standards": rows,
+        apply = [s for s in rows if s["status"] != "not_applicable"]
+        na = [s for s in rows if s["status"] == "not_applicable"]
+        not_applicable += na
+        domains.append({"name": domain, "label": capitalise(domain), "standards": apply, "not_applicable": len(na),
                         "score": r["score"]["by_domain"].get(domain)})
     labels = r["spec"]["labels"] or {}
     target = r["outcome"]["to_change_target"]
     edition = f"({r['spec']['edition']})" if r["spec"]["edition"] else ""
     spec_line = " ".join(x for x in (r["spec"]["title"], edition) if x)
     doc_id = document_id(result)
-    confidences = {}
-    for st in standards:
+    confidences: dict[str, int] = {}
+    for st in applicable:
         confidences[st["confidence"] or "unverified"] = confidences.get(st["confidence"] or "unverified", 0) + 1
-    meta_title = f"Designation report: {r['site']['name']} ({spec_line})"
+    head = headline(r)
+    window_months, window_end = policy_window(r)
+    out = r["outcome"]
+    conditions = out["conditions"]
+    for c in conditions:
+        c["overdue"] = overdue_on(c["due"], today)
+    ids = {s["id"] for s in standards}
+    changes = [{**c, "action": act, "state": state} for c in out["to_change_outcome"]
+               for act, state in [change_action(c, target, window_end, derogations_used, ids)]]
+    used_params = {p for s in applicable for p in (s["parameters"] or [])}
+    parameters = {k: v for k, v in r["parameters"].items()
+                  if all(s["parameters"] is None for s in standards) or k in used_params}
+    with_evidence = sum(1 for s in applicable if s["evidence"])
+    cited = {(s["source"] or {}).get("document") for s in applicable}
+    sources = [x for x in r["spec"]["sources"] if x["id"] in cited or not standards]
+    reviewer_changes = [{"label": capitalise(c["label"] or c["question"]), "text": review_phrase(c, review)}
+                        for c in (review["changes"] if review else [])
+                        if not c.get("agrees", c["self_assessed"] == c["verified"])]
+    designated_gaps = [s for s in gaps if out["status"] == "designated"]
+    report_name = "Designation report" if str(labels.get("designated", "Designated")).startswith("Designated") \
+        else "Assessment report"
+    meta_title = f"{report_name}: {r['site']['name']} ({spec_line})"
     return {
         "r": r,
         "doc_id": doc_id,
         "hashes": _hashes(r["inputs"]),
         "created": when,
         "created_w3c": w3c_datetime(when),
+        "as_at": today,
+        "report_name": report_name,
+        "code_label": r["site"]["code_label"] or r["spec"]["vocabulary"].get("identifier") or "ODS",
+        "derogations_used": derogations_used,
         "meta": {
             "title": meta_title,
             "author": r["site"]["network"] or "designation",
-            "subject": r["outcome"]["label"] or vocab.outcome(r["outcome"]["status"]).word,
+            "subject": head.full,
             "keywords": [k for k in ("designation", r["spec"]["id"], r["spec"]["edition"], r["site"]["code"],
                                      r["claimed"], r["outcome"]["status"]) if k],
             "generator": f"designation {r['inputs']['engine_version'] or ''}".strip(),
         },
         "spec_line": spec_line,
-        "outcome": vocab.outcome(r["outcome"]["status"]),
+        "headline": head,
+        "outcome": head.term,
         "outcome_sentence": outcome_sentence(r),
         "ladder_sentence": ladder_sentence(r),
         "target_label": labels.get(target) or (vocab.outcome(target).word if target else None),
         "statuses": list(vocab.STATUSES.values()),
         "counts": [(vocab.STATUSES[k], r["counts"].get(k, 0)) for k in vocab.STATUSES],
         "gaps": gaps,
+        "overdue": [c for c in conditions if c["overdue"]],
         "notes": list(notes.values()),
-        "summary": {key: r["outcome"][field][:SUMMARY_MAX[key]] for key, field in
-                    (("reasons", "reasons"), ("conditions", "conditions"), ("changes", "to_change_outcome"))},
-        "summary_more": {key: max(0, len(r["outcome"][field]) - SUMMARY_MAX[key]) for key, field in
+        "summary": {"reasons": out["reasons"][:SUMMARY_MAX["reasons"]],
+                    "conditions": conditions[:SUMMARY_MAX["conditions"]],
+                    "changes": changes[:SUMMARY_MAX["changes"]]},
+        "summary_more": {key: max(0, len(out[field]) - SUMMARY_MAX[key]) for key, field in
                          (("reasons", "reasons"), ("conditions", "conditions"), ("changes", "to_change_outcome"))},
-        # every standard to change already has a row (with its title) in the conditions table
-        "change_ids_only": bool(r["outcome"]["to_change_outcome"])
-        and {c["id"] for c in r["outcome"]["to_change_outcome"]} <= {c["standard"] for c in r["outcome"]["conditions"]},
-        # every standard to change is already named under "Why": say so in a sentence, not a second list
-        "change_named_in_reasons": bool(r["outcome"]["to_change_outcome"]) and all(
-            any(c["id"] in reason for reason in r["outcome"]["reasons"][:SUMMARY_MAX["reasons"]])
-            for c in r["outcome"]["to_change_outcome"]),
+        "changes": changes,
+        "window_months": window_months,
+        "window_end": window_end,
+        "designated_gaps": designated_gaps,
+        "reviewer_changes": reviewer_changes,
+        "evidence": {"with": with_evidence, "of": len(applicable),
+                     "missing": sum(1 for s in applicable if "evidence_missing" in s["flags"])},
         "uncovered": [s for s in gaps if not s["action_plan"] and not s["derogation"]
                       and s["category"] != "developmental"],
         "domains": domains,
-        "chart": domain_chart(standards, r["score"]),
+        "not_applicable": not_applicable,
+        "na_groups": _group_by_reason(not_applicable),
+        "sources": sources,
+        "sources_omitted": len(r["spec"]["sources"]) - len(sources),
+        "parameters": parameters,
+        "chart": domain_chart(applicable, r["score"]),
         "confidence_rows": [(key, vocab.CONFIDENCE[key][0],
                              _sentence(r["spec"].get("confidence_vocabulary", {}).get(key) or vocab.CONFIDENCE[key][1]),
                              confidences.get(key, 0)) for key in vocab.CONFIDENCE],
-        "warnings": [str(w) for w in (r.get("warnings") or [])],
+        "warnings": [_sentence(str(w)) for w in r["notes"]],
         "categories": [(vocab.CATEGORIES[k], vocab.CATEGORY_MEANING[k]) for k in vocab.CATEGORIES],
         "flag_words": vocab.FLAGS,
         "derogation_status": vocab.DEROGATION_STATUS,
+        "policy_rows": policy_rows(r),
     }
+
+
+def _group_by_reason(rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Standards that do not apply, grouped by why (one line per reason, in order of first use)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for st in rows:
+        why = _sentence(st["reason"] or "does not apply")
+        groups.setdefault(why, []).append(st)
+    return list(groups.items())
+
+
+def policy_rows(r: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The policy's figures with their source and confidence (policy version 2), for provenance."""
+    policy = r.get("policy") or {}
+    words = {"threshold": ("Expected-standards threshold", "%"),
+             "action_plan_window_months": ("Action-plan window", " months"),
+             "validity_months": ("Designation valid for", " months")}
+    rows = []
+    for key, (label, unit) in words.items():
+        item = policy.get(key)
+        if item is None:
+            continue
+        if not isinstance(item, Mapping):
+            item = {"value": item}
+        value = item.get("value")
+        rows.append({"label": label, "value": "not set" if value is None else f"{number(value)}{unit}",
+                     "source": item.get("source"), "confidence": item.get("confidence"),
+                     "tailored": bool(item.get("tailored"))})
+    return rows
 
 
 # -- the network summary ------------------------------------------------------------------------
@@ -477,7 +669,7 @@ def site_key(r: Mapping[str, Any]) -> tuple:
 
 
 def network_view(results: Iterable[Mapping[str, Any]], created: dt.datetime | None = None,
-                 sites_per_table: int = 16) -> dict[str, Any]:
+                 sites_per_table: int = 16, as_at: dt.date | None = None) -> dict[str, Any]:
     """Everything ``templates/network.html`` needs."""
     originals = list(results)
     rs = sorted((normalise(r) for r in originals), key=site_key)

@@ -47,6 +47,9 @@ OUTCOMES: dict[str, Term] = {
     )
 }
 
+# a ladder fall-back: the site qualifies for a lower level than it claimed
+QUALIFIES = Term("qualifies_lower", "Qualifies for a lower level", "◐", "Lower level")
+
 CATEGORIES = {
     "core": "Core",
     "expected": "Expected",
