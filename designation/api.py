@@ -340,6 +340,12 @@ def _to_json(a: Assessment) -> dict[str, Any]:
                                     "derogations": spec.file.vocabulary.derogations},
                      "ladder": ({"level": spec.ladder.level, "title": spec.ladder.title, "rank": spec.ladder.rank}
                                 if spec.ladder else None)}
+    titles = {r.id: t for r in a.results if r.standard.templates
+              for t in [r.standard.worded("title", a.params)]}
+    conditions = [{**c, "title": titles.get(c["standard"], c["title"])} for c in d.conditions]
+    to_change = [{**c, "title": titles.get(c["id"], c["title"])} for c in d.to_change]
+    site = dict(env.site.__dict__)
+    site["code_label"] = identifier_label(spec, sub.values)
     return {
         "schema": SCHEMA,
         "spec": dict(spec.json),  # top level copied; the lists inside are shared and read-only

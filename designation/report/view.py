@@ -601,7 +601,7 @@ def site_view(result: Mapping[str, Any], created: dt.datetime | None = None,
         "gaps": gaps,
         "overdue": [c for c in conditions if c["overdue"]],
         "notes": list(notes.values()),
-        "summary": {"reasons": out["reasons"][:SUMMARY_MAX["reasons"]],
+        "summary": {"reasons": [_reason_item(x, gaps) for x in out["reasons"][:SUMMARY_MAX["reasons"]]],
                     "conditions": conditions[:SUMMARY_MAX["conditions"]],
                     "changes": changes[:SUMMARY_MAX["changes"]]},
         "summary_more": {key: max(0, len(out[field]) - SUMMARY_MAX[key]) for key, field in
@@ -633,6 +633,16 @@ def site_view(result: Mapping[str, Any], created: dt.datetime | None = None,
     }
 
 
+def _reason_item(text: str, gaps: list[dict[str, Any]]) -> dict[str, Any]:
+    """A reason that is about one gap is shown as that gap's id, title and status (its full
+    explanation is in the gaps table, one click away); any other reason as written."""
+    head = str(text).split(" ", 1)[0]
+    st = next((g for g in gaps if g["id"] == head), None)
+    if st is None:
+        return {"text": text}
+    return {"text": None, "id": st["id"], "title": st["title"], "term": st["term"]}
+
+
 def _group_by_reason(rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
     """Standards that do not apply, grouped by why (one line per reason, in order of first use)."""
     groups: dict[str, list[dict[str, Any]]] = {}
@@ -656,7 +666,9 @@ def policy_rows(r: Mapping[str, Any]) -> list[dict[str, Any]]:
         if not isinstance(item, Mapping):
             item = {"value": item}
         value = item.get("value")
+        default = item.get("default", value)
         rows.append({"label": label, "value": "not set" if value is None else f"{number(value)}{unit}",
+                     "default": "not set" if default is None else f"{number(default)}{unit}",
                      "source": item.get("source"), "confidence": item.get("confidence"),
                      "tailored": bool(item.get("tailored"))})
     return rows
