@@ -235,7 +235,7 @@ def problem_json(p: Problem) -> dict[str, Any]:
 
 
 def overlay_options(f: Any) -> Any:
-    f = click.option("--tailoring", type=click.Path(), help="Network parameter values (default: tailoring.yaml beside the submission).")(f)
+    f = click.option("--tailoring", type=click.Path(), help="Network parameter values and policy figures (default: tailoring.yaml beside the submission).")(f)
     f = click.option("--derogations", type=click.Path(), help="Network derogations (default: derogations.yaml beside the submission).")(f)
     f = click.option("--review", type=click.Path(), help="The network's verification of this submission.")(f)
     return f
