@@ -61,6 +61,7 @@ CASES = {
     "tab indentation": (HEADER + "answers:\n\tconsultant_hours: 16\n", ":7:1: YAML syntax error"),
     "template never filled in": (HEADER.replace("name: X,", 'name: "REPLACE: site name",'),
                                  ":4:14: site.name still holds the template's placeholder 'REPLACE: site name'"),
+    "identifier read as a number": (HEADER.replace("code: X1", "code: 109999"), ":4:23: site.code: write 109999 in quotes"),
     "assessed in the future": (HEADER.replace("2026-10-01", "2990-10-01"), ":5:14: assessed_on 2990-10-01 is in the future"),
 }
 

@@ -41,7 +41,8 @@ def sha(p: Path) -> str:
 # -- output that never crashes ---------------------------------------------------------------
 
 def test_a_cp1252_console_or_file_gets_readable_plain_symbols_not_a_crash():
-    res = cli("assess", *sorted(str(p.relative_to(ROOT)) for p in SUBS.glob("*-*.yaml")),
+    # submissions/*.yaml, as a shell expands it (derogations.yaml included: it is a setting, not a site)
+    res = cli("assess", *sorted(str(p.relative_to(ROOT)) for p in SUBS.glob("*.yaml")),
               env={"PYTHONIOENCODING": "cp1252"})
     assert res.returncode == 0, res.stderr.decode("cp1252")
     text = res.stdout.decode("cp1252")

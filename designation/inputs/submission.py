@@ -308,6 +308,10 @@ def schema_problems(exc: ValidationError, doc: yamlsafe.Document, model: type[Ba
             loc = prefix + tuple(e["loc"])
             where = ".".join(str(x) for x in loc)
             out[i] = doc.problem(loc, f"{where}: {date_remedy(e.get('input'))}")
+        elif e["type"] == "string_type" and isinstance(e.get("input"), (int, float)) and not isinstance(e["input"], bool):
+            loc = prefix + tuple(e["loc"])   # an identifier such as 109999 read as a number
+            where = ".".join(str(x) for x in loc)
+            out[i] = doc.problem(loc, f"{where}: write {e['input']} in quotes (\"{e['input']}\"), so it is read as text")
     return [p for p in out if p is not None]
 
 
