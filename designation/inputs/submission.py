@@ -385,8 +385,10 @@ def read_value(q: Question, raw: Any) -> Any:
         if isinstance(raw, bool):
             return raw
         if isinstance(raw, str) and raw.strip().lower() in _YES_NO:
-            raise BadAnswer(f"{raw!r} is not yes or no; did you mean {_YES_NO[raw.strip().lower()]}? "
-                            "(write yes or no, without quotes)")
+            meant = _YES_NO[raw.strip().lower()]
+            if raw.strip().lower() in ("yes", "no", "true", "false"):
+                raise BadAnswer(f"write {meant} without quotes (in quotes it is text, not a yes/no answer)")
+            raise BadAnswer(f"{raw!r} is not yes or no; did you mean {meant}?")
         raise BadAnswer(f"expected yes or no (true/false), got {raw!r}")
     if t == "proportion":
         if _as_number(raw) is not None:
