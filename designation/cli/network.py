@@ -107,7 +107,7 @@ def diff_cmd(old: str, new: str, fmt: str, output: Optional[str], exit_code: boo
 
     \b
     Examples:
-      designation diff old/northfield.yaml submissions/northfield.yaml
+      designation diff old/northfield.yaml submissions/ec-northfield-conditions.yaml
       designation diff --exit-code last-year.json this-year.json || echo "something changed"
 
     \b

@@ -32,8 +32,8 @@ def report(file: Optional[str], review: Optional[str], derogations: Optional[str
 
     \b
     Examples:
-      designation report submissions/northfield.yaml -o northfield.pdf
-      designation report submissions/northfield.yaml --review reviews/northfield.yaml -o northfield.pdf
+      designation report submissions/ec-northfield-conditions.yaml -o northfield.pdf
+      designation report site.yaml --review reviews/site.yaml -o site.pdf
       designation report --network submissions/ -o network.pdf      # and network.csv beside it
       designation report submissions/northfield.yaml --as-at 2026-12-01 -o northfield.pdf  # overdue on that day
 

@@ -99,7 +99,7 @@ def validate(files: tuple[str, ...], fmt: str, output: Optional[str], quiet: boo
 
     \b
     Examples:
-      designation validate submissions/northfield.yaml
+      designation validate submissions/ec-northfield-conditions.yaml
       designation validate submissions/               # every file in the folder
       cat site.yaml | designation validate -
       designation validate --format jsonl submissions/ | jq -c 'select(.valid | not)'
@@ -163,7 +163,7 @@ def assess(files: tuple[str, ...], review: Optional[str], derogations: Optional[
 
     \b
     Examples:
-      designation assess submissions/northfield.yaml
+      designation assess submissions/ec-northfield-conditions.yaml
       designation assess --format csv submissions/ -o network.csv
       designation assess --format jsonl submissions/ | jq -r '[.site.code, .outcome.status] | @tsv'
       designation assess -q --fail-on not_designated submissions/    # in CI: exit 3 on a failure
