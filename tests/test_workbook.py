@@ -181,6 +181,9 @@ def test_template_workbook_has_the_designed_sheets_and_protection(tmp_path: Path
     # a question that depends on another answer says so
     guidance = ws.cell(r, 3).value
     assert "depends on your answer to Q1" in guidance
+    # the setting the workbook was made for is filled in and cannot be changed by accident
+    setting = ws.cell(row_of(out, "setting"), C_ANSWER + 1)
+    assert setting.value == "school" and setting.protection.locked is True
     # the action-plan standard column is a drop-down of the spec's standard ids
     plans = wb["Action plans"]
     assert any(dv.type == "list" and "A5" in str(dv.sqref) for dv in plans.data_validations.dataValidation)
@@ -383,6 +386,18 @@ def test_batch_on_a_mixed_folder_gives_the_same_network_summary(tmp_path: Path) 
     assert res.exit_code == 0
     assert sorted(r["site"]["code"] for r in json.loads(res.output)) == \
         sorted(sub_mod.load(p).site.code for p in picks)
+
+
+def test_batch_refuses_a_workbook_and_a_yaml_of_the_same_name(tmp_path: Path) -> None:
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    src = ROOT / "submissions" / "asthma-school-riverbank.yaml"
+    shutil.copy(src, folder / "riverbank.yaml")
+    make_workbook(folder, src, "riverbank.xlsx")
+    res = run("batch", folder, "-o", tmp_path / "out", "--no-pdf", "--jobs", "1")
+    assert res.exit_code == 1
+    assert "same name as riverbank.xlsx" in res.output
+    assert (tmp_path / "out" / "riverbank.json").is_file()
 
 
 # --------------------------------------------------------------------------------------------

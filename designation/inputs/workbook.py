@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -163,7 +164,7 @@ def render(spec: Spec, preset: dict[str, Any], prefill: Optional[Prefill] = None
     ws_m = wb.add_worksheet(ABOUT)
 
     lists = _Lists(ws_l)
-    rows = _answers_sheet(ws_a, f, spec, qids, used_by, answers, lists)
+    rows = _answers_sheet(ws_a, f, spec, qids, used_by, answers, lists, set(preset))
     site_cells = _site_sheet(ws_s, f, spec, preset, prefill.values)
     plan_first, plan_last = _plans_sheet(ws_p, f, spec, preset, prefill.plans, lists)
     _instructions(ws_i, f, spec, len(qids))
@@ -200,6 +201,8 @@ class _Formats:
         self.input_num = wb.add_format({**inp, "num_format": "General"})
         self.input_date = wb.add_format({**inp, "num_format": DATE_FORMAT})
         self.key = wb.add_format({**inp, "text_wrap": False})
+        self.fixed = wb.add_format({**base, "bg_color": "#DCE6F1", "border": 1, "border_color": "#888888",
+                                    "bold": True})
 
 
 class _Lists:
@@ -281,7 +284,7 @@ def _clip(text: str, n: int) -> str:
 
 
 def _answers_sheet(ws: Any, f: _Formats, spec: Spec, qids: list[str], used_by: dict[str, list[str]],
-                   answers: dict[str, Any], lists: _Lists) -> list[Row]:
+                   answers: dict[str, Any], lists: _Lists, preset: set[str]) -> list[Row]:
     ws.write_string(0, 0, f"Answers: {spec.title}", f.title)
     ws.set_row(0, 24)
     ws.write_string(1, 0, "Answer each question in the yellow cells; click a yellow cell to see its help. "
@@ -316,6 +319,11 @@ def _answers_sheet(ws: Any, f: _Formats, spec: Spec, qids: list[str], used_by: d
                   input_message=_clip(q.help or q.prompt, 255), error_title="Not a valid answer")
         fmt = {"integer": f.input_int, "proportion": f.input_int, "date": f.input_date,
                "text": f.input_text, "boolean": f.input, "choice": f.input}.get(q.type, f.input_num)
+        if qid in preset:   # chose the questions of this workbook: changing it would leave the wrong ones
+            fmt = f.fixed
+            guidance = "Set when this workbook was made for your site; ask for a new workbook if it is wrong.\n" \
+                + guidance
+            ws.write_string(r, C_GUIDANCE, guidance, f.guide)
         _write_value(ws, r, C_ANSWER, q, value.numerator if q.type == "proportion" and value is not None else value, fmt)
         ws.data_validation(r, C_ANSWER, r, C_ANSWER, dv)
         if q.type == "proportion":
@@ -401,8 +409,9 @@ def _sentence(label: str) -> str:
 
 def _guidance(spec: Spec, q: Question, users: list[str], ref: dict[str, int]) -> str:
     parts = []
-    if q.help:
-        parts.append(" ".join(q.help.split()))
+    if q.help:   # help written for YAML says {numerator: 0, denominator: 0}; here that is two cells
+        parts.append(re.sub(r"\{\s*numerator:\s*([^,{}]+?),\s*denominator:\s*([^,{}]+?)\s*\}",
+                            r"\1 in Your answer and \2 in Out of", " ".join(q.help.split())))
     if q.applies is not None:
         deps = ", ".join(f"Q{ref[d]}" for d in sorted(q.applies.questions(), key=lambda d: ref.get(d, 0)) if d in ref)
         parts.append(f"Only if {q.applies.describe(spec.defaults())}"
@@ -433,6 +442,7 @@ def _site_sheet(ws: Any, f: _Formats, spec: Spec, preset: dict[str, Any], values
         cells[key] = r + 1
         if key == "site.code" and ("setting" in preset or "setting" not in spec.questions):
             label = f"{label} ({site_identifier(preset.get('setting'))})"
+            help_ = f"Its identifier: the {site_identifier(preset.get('setting'))}."
         elif key == "site.code":
             help_ = (f"Its identifier: the {site_identifier(None)}"
                      + "".join(f"; the {v} for a {k.replace('_', ' ')}" for k, v in SITE_IDENTIFIER.items()) + ".")
@@ -452,7 +462,8 @@ def _site_sheet(ws: Any, f: _Formats, spec: Spec, preset: dict[str, Any], values
             ws.data_validation(r, 1, r, 1, {"validate": "length", "criteria": "<=", "value": 500,
                                             "input_title": _clip(label, 32), "input_message": _clip(help_, 255)})
         ws.write_string(r, 2, help_, f.guide)
-        _fit(ws, r, [(help_, 50, 11.5), ("" if v is None else str(v), 40, 12.75)], minimum=21)
+        _fit(ws, r, [(help_, 50, 11.5), ("" if v is None else str(v), 40, 12.75), (label + " (needed)", 27, 12.75)],
+             minimum=21)
     r = FIRST_ROW + len(SITE_FIELDS) + 1
     ws.write_string(r, 0, f"Assessed against: {spec.title} ({spec.id}, edition {spec.edition})", f.note)
     if spec.ladder:

@@ -207,6 +207,16 @@ def run(folder: str | Path, outdir: str | Path, *, jobs: Optional[int] = None, r
     reviews = review_dir or folder / "reviews"
     subs = find_submissions(folder)
     outcomes: list[SiteOutcome] = []
+    # site.yaml and site.xlsx would write the same site.json and site.pdf: the second is refused
+    first: dict[str, Path] = {}
+    for sub in list(subs):
+        if first.setdefault(sub.stem, sub) is not sub:
+            subs.remove(sub)
+            clash = SiteOutcome(str(sub), "invalid", None, [Problem(str(sub), f"has the same name as "
+                                f"{first[sub.stem].name}, so their reports would overwrite each other; rename one")])
+            outcomes.append(clash)
+            if progress:
+                progress(clash)
 
     def todo():
         """Sites to (re)process, found lazily; cached ones are reported as they are met."""
