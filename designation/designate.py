@@ -78,7 +78,14 @@ def advisory_reason(st: Standard, spec: Spec, tailored: Mapping[str, Any]) -> Op
 
 
 def gating_map(spec: Spec, tailored: Mapping[str, Any]) -> dict[str, Optional[str]]:
-    return {st.id: advisory_reason(st, spec, tailored) for st in spec.standards}
+    """Standard id -> advisory reason (None: gating); it depends only on which parameters the
+    network tailored, so it is worked out once per spec and set of tailored names."""
+    cache = spec.__dict__.setdefault("_gating_cache", {})
+    key = frozenset(tailored)
+    out = cache.get(key)
+    if out is None:
+        out = cache[key] = {st.id: advisory_reason(st, spec, tailored) for st in spec.standards}
+    return out
 
 
 def _gates(r: StandardResult, gating: Mapping[str, Optional[str]]) -> bool:
