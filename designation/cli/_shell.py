@@ -10,7 +10,6 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import io
-import json
 import os
 import sys
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ from typing import IO, Any, Iterable, Iterator, Optional
 
 import click
 
-from .. import __version__
+from .. import __version__, jsonout
 from ..errors import InputError, Problem
 
 EXIT_INVALID = 1
@@ -225,8 +224,7 @@ def open_output(output: Optional[str], inputs: Iterable[Path] = ()) -> Iterator[
 
 def dump_json(obj: Any, indent: Optional[int] = 2) -> str:
     """JSON as every command writes it (one place, so the encoder can change in one place)."""
-    return json.dumps(obj, indent=indent, ensure_ascii=False, separators=None if indent else (",", ":"),
-                      default=str)
+    return jsonout.dumps(obj, indent=bool(indent), default=str)
 
 
 def problem_json(p: Problem) -> dict[str, Any]:

@@ -96,7 +96,8 @@ def _assess(args: tuple) -> SiteOutcome:
     """Phase 1, one site: assess and write its JSON (and, without PDFs, its cache key)."""
     sub, review, derogations, tailoring, outdir, key, render, as_at = args
     from .. import api
-    from ..atomic import write_text
+    from ..atomic import write_bytes, write_text
+    from ..jsonout import dumps_bytes
 
     name = Path(sub).stem
     try:
@@ -107,7 +108,7 @@ def _assess(args: tuple) -> SiteOutcome:
     if key is None:
         key = site_key(Path(sub), a.spec.sha256, review, derogations, tailoring, as_at)
     json_path = Path(outdir) / f"{name}.json"
-    write_text(json_path, json.dumps(result, indent=2, ensure_ascii=False, sort_keys=True))
+    write_bytes(json_path, dumps_bytes(result, sort_keys=True))
     if not render:
         write_text(Path(outdir) / f".{name}.key", key)
     return SiteOutcome(str(sub), "rendered", result["outcome"]["status"],
