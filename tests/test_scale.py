@@ -46,3 +46,145 @@ def test_a_report_rendered_with_the_shared_stylesheet_is_byte_identical(tmp_path
     fresh = pdf.render_pdf_bytes(source, files, CREATED, view.document_id(r), fetcher=StaticFetcher())
     assert shared == again == fresh
     assert shared.startswith(b"%PDF")
+
+
+# --------------------------------------------------------------------------------------------
+# batch on a Dask cluster: the same files as a local run, and a worker killed mid-run
+
+
+SMALL = ("utc-westgate-national", "asthma-pharmacy-kennington", "ucc-riverside-colocated",
+         "hbpos-hollybank-ward-staffed")
+
+
+def _outputs(folder) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and not p.name.endswith(".part")}
+
+
+@pytest.fixture(scope="module")
+def small_network(tmp_path_factory):
+    import shutil
+
+    folder = tmp_path_factory.mktemp("net") / "round"
+    folder.mkdir()
+    for name in SMALL:
+        shutil.copy(SUBMISSIONS / f"{name}.yaml", folder)
+    (folder / "broken.yaml").write_text("spec: uec-ucc\nsite: {name: X\n")  # reported, never lost
+    return folder
+
+
+@pytest.fixture(scope="module")
+def local_outputs(small_network, tmp_path_factory):
+    from designation.network import batch
+
+    out = tmp_path_factory.mktemp("local")
+    res = batch.run(small_network, out, jobs=2, created=CREATED)
+    assert [s.state for s in res.sites].count("rendered") == len(SMALL)
+    return _outputs(out)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("distributed", reason="the Dask extra (designation[dask]) is not installed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as c:
+        yield c
+
+
+def test_batch_on_a_dask_cluster_writes_byte_identical_outputs(cluster, small_network, local_outputs, tmp_path):
+    from click.testing import CliRunner
+
+    from designation.cli import main
+
+    out = tmp_path / "dask"
+    r = CliRunner().invoke(main, ["batch", str(small_network), "-o", str(out), "--created", "2026-01-01T00:00:00Z",
+                                  "--executor", "dask", "--scheduler", cluster.scheduler_address])
+    assert r.exit_code == 1, r.output  # the broken file, as in the local run
+    assert "broken.yaml" in r.output and "Traceback" not in r.output
+    got = _outputs(out)
+    assert sorted(got) == sorted(local_outputs)
+    assert [n for n in got if got[n] != local_outputs[n]] == []
+    assert f"{len(SMALL)} rendered" in r.output
+
+
+def test_a_dask_worker_killed_mid_run_is_retried_and_nothing_is_lost_or_duplicated(cluster, small_network,
+                                                                                    local_outputs, tmp_path):
+    import os
+    import signal
+    import threading
+    import time
+
+    from distributed import Client
+
+    from designation.network import batch
+
+    out = tmp_path / "dask-killed"
+    done: dict[str, batch.BatchResult] = {}
+    runner = threading.Thread(target=lambda: done.setdefault("r", batch.run(
+        small_network, out, executor="dask", scheduler=cluster.scheduler_address, created=CREATED)))
+    with Client(cluster.scheduler_address, set_as_default=False) as client:
+        pids = client.run(os.getpid)
+        runner.start()
+        victim = None
+        deadline = time.monotonic() + 120
+        while victim is None and time.monotonic() < deadline:   # a worker holding a report to render
+            victim = next((w for w, keys in client.processing().items()
+                           if any(str(k).startswith("_phase2") for k in keys)), None)
+            time.sleep(0.02)
+        assert victim is not None, "no report was ever sent to a worker"
+        os.kill(pids[victim], signal.SIGKILL)
+        killed_while_running = runner.is_alive()
+        runner.join(300)
+    assert killed_while_running and not runner.is_alive()
+    res = done["r"]
+    names = [os.path.basename(s.file) for s in res.sites]
+    assert sorted(names) == sorted(set(names)) == sorted([f"{n}.yaml" for n in SMALL] + ["broken.yaml"])
+    assert {s.state for s in res.sites if s.file.endswith("broken.yaml")} == {"invalid"}
+    assert all(s.state == "rendered" for s in res.sites if not s.file.endswith("broken.yaml"))
+    got = _outputs(out)
+    assert sorted(got) == sorted(local_outputs)
+    assert [n for n in got if got[n] != local_outputs[n]] == []
+
+
+def test_dask_executor_needs_a_scheduler():
+    from click.testing import CliRunner
+
+    from designation.cli import main
+
+    r = CliRunner().invoke(main, ["batch", str(SUBMISSIONS), "-o", "/tmp/never", "--executor", "dask"])
+    assert r.exit_code == 2 and "--scheduler" in r.output
+
+
+# --------------------------------------------------------------------------------------------
+# local workers: recycled after many reports, sized by memory
+
+
+def _pid(_item: int) -> int:
+    import os
+
+    return os.getpid()
+
+
+def test_local_workers_are_replaced_after_their_share_of_reports():
+    from designation.network.batch import _Workers
+    from designation.network.executors import LocalPool
+
+    with _Workers(LocalPool(2, recycle_after=2)) as workers:
+        workers.pool.counting = True
+        pids = [value for _, failure, value in workers._run(_pid, range(12), wrap=True) if not failure]
+    assert len(pids) == 12
+    per_worker = {p: pids.count(p) for p in set(pids)}
+    assert len(per_worker) >= 3                      # fresh processes took over
+    assert max(per_worker.values()) <= 2 * 2         # none outlived its pool's share
+
+
+def test_default_jobs_is_bounded_by_memory_when_rendering(monkeypatch):
+    from designation.network import executors
+
+    monkeypatch.setattr(executors, "cores", lambda: 8)
+    monkeypatch.setattr(executors, "available_mb", lambda: 2.5 * executors.WORKER_MB)
+    assert executors.default_jobs(render=True) == 2
+    assert executors.default_jobs(render=False) == 8
+    monkeypatch.setattr(executors, "available_mb", lambda: 10.0)
+    assert executors.default_jobs(render=True) == 1
+    monkeypatch.setattr(executors, "available_mb", lambda: None)
+    assert executors.default_jobs(render=True) == 8

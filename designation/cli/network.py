@@ -16,13 +16,19 @@ from ._shell import EXIT_INVALID, dump_json, err, format_option, make_console, o
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
               help="Folder for per-site JSON and PDF, and the network summary.")
-@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: the machine's cores).")
+@click.option("--jobs", type=click.IntRange(min=1),
+              help="Worker processes (default: the machine's cores, fewer if memory is short). "
+                   "With --executor dask: tasks in flight (default: twice the cluster's threads).")
 @click.option("--no-pdf", is_flag=True, help="Write JSON and the summary CSV only.")
 @click.option("--created", help="Pin the PDF creation date (ISO 8601) for reproducible bytes.")
 @click.option("--as-at", "as_at", metavar="DATE",
               help="Flag conditions, plans and derogations overdue on DATE (default: the --created day, else today).")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where the per-site work runs: local worker processes, or an existing Dask cluster "
+                   "(needs designation[dask]; the workers must see FOLDER and the output folder at the same paths).")
+@click.option("--scheduler", metavar="ADDRESS", help="The Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask).")
 def batch(folder: str, outdir: str, jobs: Optional[int], no_pdf: bool, created: Optional[str],
-          as_at: Optional[str]) -> None:
+          as_at: Optional[str], executor: str, scheduler: Optional[str]) -> None:
     """Assess and render every submission in FOLDER, then the network summary.
 
     Uses FOLDER's derogations.yaml, tailoring.yaml and reviews/<name>.yaml. Unchanged inputs are
@@ -39,13 +45,18 @@ def batch(folder: str, outdir: str, jobs: Optional[int], no_pdf: bool, created: 
     """
     from ..network import batch as batch_mod
 
+    if executor == "dask" and not scheduler:
+        raise click.UsageError("--executor dask needs --scheduler ADDRESS")
+    if scheduler and executor != "dask":
+        raise click.UsageError("--scheduler goes with --executor dask")
     when = parse_created(created)
     total = len(batch_mod.find_submissions(Path(folder))) if Path(folder).is_dir() else 0
     printer = _BatchProgress(total)
     try:
         with printer:
             result = batch_mod.run(folder, outdir, jobs=jobs, render=not no_pdf, created=when, progress=printer.update,
-                                   as_at=parse_date(as_at) if as_at else None)
+                                   as_at=parse_date(as_at) if as_at else None, executor=executor,
+                                   scheduler=scheduler)
     except KeyboardInterrupt:
         err("interrupted: finished sites are kept; run the same command again to resume")
         sys.exit(130)

@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +27,8 @@ from typing import Any, Callable, Optional
 
 from .. import __version__
 from ..errors import InputError, Problem
+from . import executors
+from .executors import Executor
 
 REPORT_VERSION = "2"  # bump when templates change, so cached PDFs are re-rendered
 
@@ -187,10 +189,14 @@ def _spec_sha_of(sub: Path) -> Optional[str]:
 
 def run(folder: str | Path, outdir: str | Path, *, jobs: Optional[int] = None, render: bool = True,
         created: Optional[dt.datetime] = None, progress: Optional[Callable[[SiteOutcome], None]] = None,
-        review_dir: Optional[Path] = None, as_at: Optional[dt.date] = None) -> BatchResult:
+        review_dir: Optional[Path] = None, as_at: Optional[dt.date] = None, executor: str = "local",
+        scheduler: Optional[str] = None, recycle_after: int = executors.RECYCLE_AFTER) -> BatchResult:
     """Assess (and render) every submission in ``folder`` into ``outdir``.
 
-    ``as_at`` is the day reports judge overdue dates on (default: the ``created`` day, else today)."""
+    ``as_at`` is the day reports judge overdue dates on (default: the ``created`` day, else today).
+    ``executor`` is ``"local"`` (``jobs`` worker processes; by default as many as the cores and
+    the memory allow) or ``"dask"`` (the workers of the Dask cluster at ``scheduler``, which must
+    see ``folder`` and ``outdir`` at the same paths). Either writes the same files."""
     day = (as_at or (created.date() if created else dt.date.today())).isoformat()
     start = time.perf_counter()
     folder, out = Path(folder), Path(outdir)
@@ -202,8 +208,7 @@ def run(folder: str | Path, outdir: str | Path, *, jobs: Optional[int] = None, r
         raise InputError.at(str(out), f"cannot create the output folder: {exc.strerror or exc}") from None
     if not os.access(out, os.W_OK):
         raise InputError.at(str(out), "output folder is not writable")
-    for stale in list(out.glob(".*.part")) + list(out.glob(".*.tmp")):  # left by a killed run
-        stale.unlink(missing_ok=True)
+    _remove_partial(out)  # left by a killed run
     settings = _settings(folder)
     reviews = review_dir or folder / "reviews"
     subs = find_submissions(folder)
@@ -238,8 +243,11 @@ def run(folder: str | Path, outdir: str | Path, *, jobs: Optional[int] = None, r
                     continue
             yield (str(sub), review, settings["derogations"], settings["tailoring"], str(out), key, render, day)
 
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    with _Workers(jobs if len(subs) > 1 else 1) as workers:
+    if executor == "local" and len(subs) <= 1:
+        jobs = 1
+    pool = executors.make(executor, jobs=jobs, render=render, scheduler=scheduler, folders=(folder, out),
+                          recycle_after=recycle_after)
+    with _Workers(pool) as workers:
         # phase 1: assess every site that changed (fast); report it now unless a PDF is still to come
         assessed = []
         for o in workers.map(_assess, todo(), on_error=lambda item, msg: SiteOutcome(item[0], "failed", None,
@@ -276,9 +284,16 @@ def run(folder: str | Path, outdir: str | Path, *, jobs: Optional[int] = None, r
             outcomes.append(o)
             if progress:
                 progress(o)
+    _remove_partial(out)  # left by a worker lost mid-write (its task was re-run or reported)
     outcomes.sort(key=lambda o: o.file)
     return BatchResult(outcomes, summary_due and summary_problem is None, time.perf_counter() - start, out,
                        summary_problem)
+
+
+def _remove_partial(out: Path) -> None:
+    """Remove temporary files of unfinished writes (only ever called with no task in flight)."""
+    for stale in list(out.glob(".*.part")) + list(out.glob(".*.tmp")):
+        stale.unlink(missing_ok=True)
 
 
 def _status_of(json_file: Path) -> Optional[str]:
@@ -294,21 +309,19 @@ def _slims(json_files: list):
 
 
 class _Workers:
-    """A process pool that keeps only a few tasks in flight (flat memory), survives a killed
-    worker (the sites it held are reported and the pool is rebuilt), and runs inline for one job."""
+    """Drives an :class:`~.executors.Executor`: keeps only a few tasks in flight (flat memory),
+    survives a lost worker (the site it held is reported, the pool rebuilt, the rest resubmitted),
+    drains and replaces local workers after many reports, and runs inline without an executor."""
 
-    def __init__(self, jobs: int):
-        self.jobs = jobs
-        self.pool: Optional[ProcessPoolExecutor] = None
+    def __init__(self, executor: Optional[Executor]):
+        self.pool = executor
 
     def __enter__(self) -> "_Workers":
-        if self.jobs > 1:
-            self.pool = ProcessPoolExecutor(max_workers=self.jobs)
         return self
 
     def __exit__(self, exc_type: Any, *exc: Any) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=exc_type is None, cancel_futures=exc_type is not None)
+            self.pool.close(cancel=exc_type is not None)
 
     def map(self, fn: Callable[[Any], Any], items: Any, on_error: Callable[[Any, str], Any]):
         for item, failure, value in self._run(fn, items, wrap=False):
@@ -316,11 +329,14 @@ class _Workers:
 
     def run_all(self, fn: Callable[[Any], Any], items: Any):
         """Yield (item, failure message or None) as tasks finish; ``fn`` runs in the workers."""
+        if self.pool is not None:
+            self.pool.counting = True  # reports: these are what make a worker's memory grow
         for item, failure, _ in self._run(fn, items, wrap=True):
             yield item, failure
 
     def _run(self, fn: Callable[[Any], Any], items: Any, wrap: bool):
-        if self.pool is None:
+        pool = self.pool
+        if pool is None:
             for item in items:
                 try:
                     yield item, None, fn(item)
@@ -331,13 +347,18 @@ class _Workers:
             return
         in_flight: dict[Future, Any] = {}
         items = iter(items)
+        more = True
         while True:
-            while len(in_flight) < self.jobs * 2:
+            while more and len(in_flight) < pool.slots and not pool.recycle_due():
                 item = next(items, None)
                 if item is None:
+                    more = False
                     break
-                in_flight[self.pool.submit(fn, item)] = item
+                in_flight[pool.submit(fn, item)] = item
             if not in_flight:
+                if more:  # drained for recycling: fresh workers, then go on
+                    pool.recycle()
+                    continue
                 return
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
             for f in done:
@@ -346,15 +367,17 @@ class _Workers:
                     continue
                 try:
                     yield item, None, f.result()
-                except BrokenProcessPool:
-                    yield item, "a worker process died while processing this; run the batch again to resume", None
-                    self.pool.shutdown(wait=False, cancel_futures=True)
-                    self.pool = ProcessPoolExecutor(max_workers=self.jobs)
-                    for g, other in list(in_flight.items()):  # resubmit the ones lost with the pool
-                        del in_flight[g]
-                        in_flight[self.pool.submit(fn, other)] = other
                 except Exception as exc:  # a bug or a full disk must not lose the other sites' work
-                    yield item, _message(exc), None
+                    lost = pool.lost(exc)
+                    if lost is None:
+                        yield item, _message(exc), None
+                        continue
+                    yield item, lost, None
+                    if isinstance(exc, BrokenProcessPool):
+                        pool.rebuild()
+                        for g, other in list(in_flight.items()):  # resubmit the ones lost with the pool
+                            del in_flight[g]
+                            in_flight[pool.submit(fn, other)] = other
 
 
 def _message(exc: BaseException) -> str:

@@ -13,6 +13,7 @@ import functools
 import hashlib
 import io
 import os
+import threading
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -69,12 +70,9 @@ def render_pdf_bytes(source: str, files: Mapping[str, bytes], created: dt.dateti
     from weasyprint import HTML, Attachment
     from weasyprint.urls import FatalURLFetchingError
 
-    from .fetcher import BASE_URL, StaticFetcher
+    from .fetcher import BASE_URL, STATIC_DIR, StaticFetcher
 
-    stylesheets, font_config = [], None
-    if fetcher is None and _LINK in source:  # our own page: use the stylesheet parsed once per process
-        css, font_config = _shared_stylesheet()
-        source, stylesheets = source.replace(_LINK, "", 1), [css]
+    shared = fetcher is None and _LINK in source  # our own page: use the stylesheet parsed once per process
     fetcher = fetcher or StaticFetcher()
     naive = created.astimezone(dt.timezone.utc).replace(tzinfo=None)
     embedded = [
@@ -86,15 +84,20 @@ def render_pdf_bytes(source: str, files: Mapping[str, bytes], created: dt.dateti
         raise RenderError("attachments are too large to embed")
     buffer = io.BytesIO()
     try:
-        document = HTML(string=source, base_url=BASE_URL, url_fetcher=fetcher).render(
-            stylesheets=stylesheets, font_config=font_config)
-        document.write_pdf(
-            buffer,
-            attachments=embedded,
-            pdf_tags=True,
-            custom_metadata=True,
-            pdf_identifier=hashlib.md5(doc_id.encode("ascii"), usedforsecurity=False).hexdigest().encode("ascii"),
-        )
+        with _RENDERING:  # one at a time per process: the shared font configuration is not for threads
+            stylesheets, font_config = [], None
+            if shared:
+                css, font_config = _shared_stylesheet(STATIC_DIR, BASE_URL)
+                source, stylesheets = source.replace(_LINK, "", 1), [css]
+            document = HTML(string=source, base_url=BASE_URL, url_fetcher=fetcher).render(
+                stylesheets=stylesheets, font_config=font_config)
+            document.write_pdf(
+                buffer,
+                attachments=embedded,
+                pdf_tags=True,
+                custom_metadata=True,
+                pdf_identifier=hashlib.md5(doc_id.encode("ascii"), usedforsecurity=False).hexdigest().encode("ascii"),
+            )
     except FatalURLFetchingError as exc:  # a BaseException: turn it into an ordinary error
         raise RenderError(str(exc)) from None
     return buffer.getvalue()
@@ -103,10 +106,11 @@ def render_pdf_bytes(source: str, files: Mapping[str, bytes], created: dt.dateti
 # How the page links its stylesheet (base.html). It comes before any text of the result, and
 # Jinja2 escapes ``<`` in text, so the first occurrence is always the template's own.
 _LINK = '<link rel="stylesheet" href="report.css">'
+_RENDERING = threading.Lock()
 
 
-@functools.lru_cache(maxsize=1)
-def _shared_stylesheet() -> tuple[Any, Any]:
+@functools.lru_cache(maxsize=2)
+def _shared_stylesheet(static_dir: Path, base_url: str) -> tuple[Any, Any]:
     """``report.css`` parsed once, with its fonts loaded once, for every report this process renders.
 
     Parsing the stylesheet and loading its four fonts into a new font configuration cost each
@@ -117,11 +121,11 @@ def _shared_stylesheet() -> tuple[Any, Any]:
     from weasyprint import CSS
     from weasyprint.text.fonts import FontConfiguration
 
-    from .fetcher import BASE_URL, STATIC_DIR, StaticFetcher
+    from .fetcher import StaticFetcher
 
     font_config = FontConfiguration()
-    css = CSS(filename=str(STATIC_DIR / "report.css"), base_url=BASE_URL, url_fetcher=StaticFetcher(),
-              font_config=font_config)
+    css = CSS(filename=str(static_dir / "report.css"), base_url=base_url, url_fetcher=StaticFetcher(),
+              font_config=font_config)  # a missing font raises here, and nothing is cached
     return css, font_config
 
 
