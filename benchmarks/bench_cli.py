@@ -1,0 +1,257 @@
+"""What users run, measured whole-process through the CLI (issue 16's goals).
+
+Every figure is a ratio of two things measured in the same run, interleaved (A B A B ...), the
+median quoted, so that a loaded machine slows both sides alike. CPU time (user + system of the
+process and its children) is used where one process does the work; wall time where the point
+is parallelism (``--jobs``, Dask).
+
+The submissions are realistic: copies of the shipped examples (evidence, comments, action
+plans; each copy with its own site code) and synthetic ones of the same size (evidence and a
+comment on some answers). Run: python benchmarks/bench_cli.py [--quick]
+"""
+from __future__ import annotations
+
+import datetime as dt
+import filecmp
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PY = sys.executable
+CLI = [PY, "-m", "designation.cli"]
+CREATED = "2026-01-01T00:00:00Z"
+ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+# The floor: a process that reads the same files and parses them with PyYAML's C loader.
+PARSE = ("import sys, glob, yaml\n"
+         "for p in sorted(glob.glob(sys.argv[1] + '/*.yaml')):\n"
+         "    if p.endswith(('/derogations.yaml', '/tailoring.yaml')): continue\n"
+         "    with open(p, 'rb') as fh: yaml.load(fh.read(), Loader=yaml.CSafeLoader)\n")
+
+
+# ------------------------------------------------------------------------------ submissions
+
+
+def shipped() -> list[Path]:
+    return sorted(p for p in (ROOT / "submissions").glob("*.yaml") if p.name not in ("derogations.yaml",
+                                                                                      "tailoring.yaml"))
+
+
+def _recode(text: str, code: str) -> str:
+    return re.sub(r"(?m)^(  code:\s*)\S+", lambda m: m.group(1) + code, text, count=1)
+
+
+def _synthetic(spec, rng: random.Random, i: int) -> str:
+    """A synthetic submission the size of a shipped one: evidence and comments on some answers."""
+    import yaml
+
+    from designation import synth
+
+    answers = synth.random_answers(spec, rng)
+    for n, qid in enumerate(list(answers)):
+        if n % 4 == 0 and answers[qid] is not None:
+            answers[qid] = {"value": answers[qid],
+                            "evidence": [{"title": f"Rota and audit {n}", "reference": f"DOC-{i}-{n}",
+                                          "date": dt.date(2026, 5, 31), "owner": "Clinical director"}]}
+            if n % 8 == 0:
+                answers[qid]["comment"] = "Reviewed at the quarterly governance meeting; the figure is the median."
+    data = {"format": 1, "spec": spec.id, "edition": spec.edition,
+            "site": {"name": f"Synthetic site {i}", "code": f"SYN{i:05d}", "organisation": "Synthetic NHS Trust",
+                     "network": "Synthetic UEC Network", "address": "1 Example Road, London"},
+            "assessed_on": dt.date(2026, 10, 1), "answers": answers}
+    if spec.ladder:
+        data["claimed"] = spec.ladder.level
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def make_corpus(folder: Path, n: int, seed: int = 16) -> list[Path]:
+    """``n`` valid submissions: half copies of the shipped examples, half synthetic ones."""
+    from designation import spec as spec_mod
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    examples = [(p.stem, p.read_text("utf-8")) for p in shipped()]
+    specs = [spec_mod.load(s) for s in ("uec-ucc", "uec-ec", "uec-ecss", "utc-national", "hbpos", "asthma-cyp")]
+    files = []
+    for i in range(n):
+        if i % 2 == 0:
+            stem, text = examples[(i // 2) % len(examples)]
+            p = folder / f"site{i:05d}-{stem}.yaml"
+            p.write_text(_recode(text, f"ZC{i:05d}"), "utf-8")
+        else:
+            s = specs[(i // 2) % len(specs)]
+            p = folder / f"site{i:05d}-syn-{s.id}.yaml"
+            p.write_text(_synthetic(s, rng, i), "utf-8")
+        files.append(p)
+    return files
+
+
+# ------------------------------------------------------------------------------ measuring
+
+
+def run(cmd: list[str], *, cwd: Path = ROOT, stdout=subprocess.DEVNULL) -> dict[str, float]:
+    """Run ``cmd`` to the end: its wall time, CPU time (with its children) and peak RSS (MB)."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=ENV, stdout=stdout, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss / 1024,
+            "rc": proc.returncode}
+
+
+def run_tree(cmd: list[str], *, cwd: Path = ROOT) -> dict[str, float]:
+    """Like :func:`run`, for a command with worker processes: CPU and peak RSS over the whole tree
+    (a wrapper process waits for it, so every descendant's usage is counted)."""
+    code = ("import os, resource, subprocess, sys, time, json\n"
+            "t = time.perf_counter()\n"
+            "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode\n"
+            "w = time.perf_counter() - t\n"
+            "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+            "print(json.dumps({'wall': w, 'cpu': u.ru_utime + u.ru_stime, 'rss': u.ru_maxrss / 1024, 'rc': rc}))\n")
+    import json
+
+    out = subprocess.run([PY, "-c", code, *cmd], cwd=cwd, env=ENV, capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+def interleaved(cmds: dict[str, list[str]], runs: int, key: str = "cpu") -> dict[str, float]:
+    """Median of ``runs`` runs of each command, taken in turn (A B C A B C ...)."""
+    seen: dict[str, list[float]] = {k: [] for k in cmds}
+    for _ in range(runs):
+        for k, cmd in cmds.items():
+            seen[k].append(run(cmd)[key])
+    return {k: statistics.median(v) for k, v in seen.items()}
+
+
+# ------------------------------------------------------------------------------ the goals
+
+
+def assess_validate(n: int = 1000, runs: int = 5) -> dict[str, float]:
+    """assess --format json / jsonl and validate of ``n`` submissions vs the C-YAML parse floor."""
+    from designation.cli import main as cli_main  # noqa: F401  (fail early if the CLI is broken)
+
+    with tempfile.TemporaryDirectory() as d:
+        net = Path(d) / "net"
+        make_corpus(net, n)
+        cmds = {"parse": [PY, "-c", PARSE, str(net)],
+                "json": CLI + ["assess", str(net), "--format", "json"],
+                "validate": CLI + ["validate", str(net)]}
+        if _has_jsonl():
+            cmds["jsonl"] = CLI + ["assess", str(net), "--format", "jsonl"]
+        for cmd in cmds.values():   # each must succeed, or the figure means nothing
+            rc = run(cmd)["rc"]
+            if rc != 0:
+                raise SystemExit(f"benchmark command failed ({rc}): {' '.join(cmd)}")
+        m = interleaved(cmds, runs)
+    res = {"n": n, "runs": runs, **{f"t_{k}": v for k, v in m.items()}}
+    for k in ("json", "jsonl", "validate"):
+        if k in m:
+            res[k] = m[k] / m["parse"]
+    return res
+
+
+def _has_jsonl() -> bool:
+    out = subprocess.run(CLI + ["assess", "--help"], cwd=ROOT, env=ENV, capture_output=True, text=True).stdout
+    return "jsonl" in out
+
+
+def report_vs_weasyprint(runs: int = 5) -> dict[str, float]:
+    """``designation report`` of a shipped submission vs a process that renders the same HTML."""
+    from designation import api
+    from designation.report import html
+
+    sub = ROOT / "submissions" / "ec-northfield-conditions.yaml"
+    with tempfile.TemporaryDirectory() as d:
+        d = Path(d)
+        net = d / "site"
+        net.mkdir()
+        shutil.copy(sub, net)
+        shutil.copytree(html.STATIC, d / "static")
+        page = d / "static" / "report.html"
+        created = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+        page.write_text(html.render_html(api.assess_path(net / sub.name).to_json(), created=created), "utf-8")
+        plain = ("import sys\nfrom weasyprint import HTML\n"
+                 "HTML(filename=sys.argv[1]).write_pdf(sys.argv[2], pdf_tags=True, custom_metadata=True)\n")
+        cmds = {"ours": CLI + ["report", str(net / sub.name), "-o", str(d / "ours.pdf"), "--created", CREATED],
+                "weasyprint": [PY, "-c", plain, str(page), str(d / "plain.pdf")]}
+        for cmd in cmds.values():
+            if run(cmd)["rc"] != 0:
+                raise SystemExit(f"benchmark command failed: {' '.join(cmd)}")
+        m = interleaved(cmds, runs)
+    return {"ours": m["ours"], "weasyprint": m["weasyprint"], "ratio": m["ours"] / m["weasyprint"], "runs": runs}
+
+
+def batch_scaling(n: int = 40, dask: bool = True) -> dict[str, float]:
+    """Wall time of ``batch`` (PDFs) with --jobs 1, --jobs 2 and on a 2-worker local Dask cluster;
+    the Dask outputs compared byte for byte with the local ones."""
+    res: dict[str, float] = {"sites": n}
+    with tempfile.TemporaryDirectory() as d:
+        d = Path(d)
+        net = d / "net"
+        make_corpus(net, n)
+        base = CLI + ["batch", str(net), "--created", CREATED]
+        res["jobs2"] = run(base + ["-o", str(d / "o2"), "--jobs", "2"])["wall"]
+        res["jobs1"] = run(base + ["-o", str(d / "o1"), "--jobs", "1"])["wall"]
+        res["jobs2_again"] = run(base + ["-o", str(d / "o2b"), "--jobs", "2"])["wall"]
+        res["rerun"] = run(base + ["-o", str(d / "o2"), "--jobs", "2"])["wall"]
+        j2 = statistics.median([res["jobs2"], res["jobs2_again"]])
+        res["speedup"] = res["jobs1"] / j2
+        res["rerun_share"] = res["rerun"] / j2
+        if dask:
+            from distributed import LocalCluster
+
+            with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                              dashboard_address=None) as cluster:
+                dcmd = base + ["--executor", "dask", "--scheduler", cluster.scheduler_address]
+                run(CLI + ["batch", str(net), "-o", str(d / "warm"), "--no-pdf", "--executor", "dask",
+                           "--scheduler", cluster.scheduler_address])   # workers import once, as a live cluster has
+                res["dask"] = run(dcmd + ["-o", str(d / "od")])["wall"]
+            res["dask_ratio"] = res["dask"] / j2
+            res["identical"] = _same_tree(d / "o2", d / "od")
+    return res
+
+
+def _same_tree(a: Path, b: Path) -> bool:
+    names = sorted(p.name for p in a.iterdir())
+    if names != sorted(p.name for p in b.iterdir()):
+        return False
+    return all(filecmp.cmp(a / x, b / x, shallow=False) for x in names)
+
+
+def worker_memory(small: int = 10, large: int = 200) -> dict[str, float]:
+    """Peak resident memory of a rendering batch (its largest process: a worker) after ``large``
+    reports vs after ``small``, --jobs 2."""
+    res: dict[str, float] = {"small": small, "large": large}
+    with tempfile.TemporaryDirectory() as d:
+        d = Path(d)
+        files = make_corpus(d / "big", large)
+        (d / "few").mkdir()
+        for f in files[:small]:
+            shutil.copy(f, d / "few" / f.name)
+        for label, folder in (("few", d / "few"), ("big", d / "big")):
+            r = run_tree(CLI + ["batch", str(folder), "-o", str(d / f"o-{label}"), "--jobs", "2",
+                                "--created", CREATED])
+            res[f"rss_{label}"] = r["rss"]
+            res[f"wall_{label}"] = r["wall"]
+    res["ratio"] = res["rss_big"] / res["rss_few"]
+    return res
+
+
+if __name__ == "__main__":
+    quick = "--quick" in sys.argv
+    a = assess_validate(300 if quick else 1000, 3 if quick else 5)
+    print(a)
+    print(report_vs_weasyprint(3 if quick else 5))
+    print(batch_scaling(10 if quick else 40))
+    print(worker_memory(10, 40 if quick else 200))
