@@ -188,3 +188,23 @@ def test_default_jobs_is_bounded_by_memory_when_rendering(monkeypatch):
     assert executors.default_jobs(render=True) == 1
     monkeypatch.setattr(executors, "available_mb", lambda: None)
     assert executors.default_jobs(render=True) == 8
+
+
+def test_one_line_json_is_what_the_standard_library_writes():
+    r = _shipped_results()[0]
+    assert jsonout.dumps(r, indent=False) == json.dumps(r, ensure_ascii=False, separators=(",", ":"))
+    when = {"at": dt.datetime(2026, 1, 1, 9, 30, tzinfo=dt.timezone.utc), "on": dt.date(2026, 1, 1)}
+    assert jsonout.dumps(when, default=str) == json.dumps(when, indent=2, default=str)
+
+
+def test_a_long_single_job_batch_still_renders_in_a_recycled_worker():
+    from designation.network import executors
+
+    assert executors.make("local", jobs=1, render=True, sites=1) is None
+    assert executors.make("local", jobs=1, render=False, sites=500) is None
+    assert executors.make("local", jobs=1, render=True, sites=3, recycle_after=50) is None
+    pool = executors.make("local", jobs=1, render=True, sites=500, recycle_after=50)
+    try:
+        assert isinstance(pool, executors.LocalPool) and pool.jobs == 1
+    finally:
+        pool.close(cancel=True)

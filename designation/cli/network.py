@@ -38,6 +38,7 @@ def batch(folder: str, outdir: str, jobs: Optional[int], no_pdf: bool, created: 
     Examples:
       designation batch submissions/ -o out/
       designation batch submissions/ -o out/ --no-pdf --jobs 4    # JSON and CSV only
+      designation batch /shared/round -o /shared/out --executor dask --scheduler tcp://10.0.0.5:8786
 
     \b
     Exit codes: 0 every site processed; 1 an input was invalid (the rest are still processed);

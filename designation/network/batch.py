@@ -243,10 +243,8 @@ def run(folder: str | Path, outdir: str | Path, *, jobs: Optional[int] = None, r
                     continue
             yield (str(sub), review, settings["derogations"], settings["tailoring"], str(out), key, render, day)
 
-    if executor == "local" and len(subs) <= 1:
-        jobs = 1
-    pool = executors.make(executor, jobs=jobs, render=render, scheduler=scheduler, folders=(folder, out),
-                          recycle_after=recycle_after)
+    pool = executors.make(executor, jobs=jobs, render=render, sites=len(subs), scheduler=scheduler,
+                          folders=(folder, out), recycle_after=recycle_after)
     with _Workers(pool) as workers:
         # phase 1: assess every site that changed (fast); report it now unless a PDF is still to come
         assessed = []

@@ -195,12 +195,15 @@ def _worker_state(paths: list[str]) -> tuple[str, list[str]]:
     return __version__, [p for p in paths if not os.path.isdir(p)]
 
 
-def make(kind: str, *, jobs: Optional[int], render: bool, scheduler: Optional[str] = None,
+def make(kind: str, *, jobs: Optional[int], render: bool, sites: int, scheduler: Optional[str] = None,
          folders: tuple[Path, ...] = (), recycle_after: int = RECYCLE_AFTER) -> Optional[Executor]:
-    """The executor for a batch: ``None`` means run in this process (one job, or one site)."""
+    """The executor for a batch of ``sites``: ``None`` means run in this process (one job or one
+    site, and few enough reports that memory cannot grow far)."""
     if kind == "dask":
         if not scheduler:
             raise InputError.at("--executor dask", "needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)")
         return DaskPool(scheduler, folders, slots=jobs)
-    n = jobs or default_jobs(render)
-    return LocalPool(n, recycle_after) if n > 1 else None
+    n = 1 if sites <= 1 else (jobs or default_jobs(render))
+    if n == 1 and not (render and 0 < recycle_after < sites):
+        return None
+    return LocalPool(n, recycle_after)
