@@ -229,23 +229,38 @@ def _same_tree(a: Path, b: Path) -> bool:
     return all(filecmp.cmp(a / x, b / x, shallow=False) for x in names)
 
 
+WORKER = """
+import datetime as dt, sys, time
+from pathlib import Path
+from designation import api
+def peak_mb():
+    with open("/proc/self/status") as fh:
+        return next(int(l.split()[1]) / 1024 for l in fh if l.startswith("VmHWM:"))
+files, out, small = sorted(Path(sys.argv[1]).glob("*.yaml")), Path(sys.argv[2]), int(sys.argv[3])
+created = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+for i, sub in enumerate(files, 1):
+    api.write_report(api.assess_path(sub), out / (sub.stem + ".pdf"), created=created)
+    if i == small:
+        print(peak_mb(), flush=True)
+print(peak_mb())
+"""
+
+
 def worker_memory(small: int = 10, large: int = 200) -> dict[str, float]:
-    """Peak resident memory of a rendering batch (its largest process: a worker) after ``large``
-    reports vs after ``small``, --jobs 2."""
-    res: dict[str, float] = {"small": small, "large": large}
+    """Peak resident memory of one process rendering reports as a batch worker does (assess, then
+    render), after ``large`` reports vs after ``small``. No recycling here: this is the growth that
+    recycling (every ``executors.RECYCLE_AFTER`` reports) bounds."""
     with tempfile.TemporaryDirectory() as d:
         d = Path(d)
-        files = make_corpus(d / "big", large)
-        (d / "few").mkdir()
-        for f in files[:small]:
-            shutil.copy(f, d / "few" / f.name)
-        for label, folder in (("few", d / "few"), ("big", d / "big")):
-            r = run_tree(CLI + ["batch", str(folder), "-o", str(d / f"o-{label}"), "--jobs", "2",
-                                "--created", CREATED])
-            res[f"rss_{label}"] = r["rss"]
-            res[f"wall_{label}"] = r["wall"]
-    res["ratio"] = res["rss_big"] / res["rss_few"]
-    return res
+        make_corpus(d / "net", large)
+        (d / "out").mkdir()
+        out = subprocess.run([PY, "-c", WORKER, str(d / "net"), str(d / "out"), str(small)], cwd=ROOT, env=ENV,
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            raise SystemExit(f"worker memory benchmark failed: {out.stderr[-2000:]}")
+        after_small, after_large = map(float, out.stdout.split())
+    return {"small": small, "large": large, "rss_few": after_small, "rss_big": after_large,
+            "ratio": after_large / after_small}
 
 
 if __name__ == "__main__":
