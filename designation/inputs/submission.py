@@ -408,7 +408,7 @@ def read_value(q: Question, raw: Any) -> Any:
             raise BadAnswer(f"numerator {n} is larger than denominator {d}")
         return Proportion(n, d)
     if t in NUMERIC:
-        kind = q.unit or t.replace("_", " ")
+        kind = q.unit or {"hours_per_day": "hours a day"}.get(t, t.replace("_", " "))
         if isinstance(raw, bool):
             raise BadAnswer(f"expected a number ({kind}), got {'yes' if raw else 'no'} "
                             "(YAML reads yes/no as true/false)")
