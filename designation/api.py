@@ -338,7 +338,8 @@ def _to_json(a: Assessment) -> dict[str, Any]:
                      "policy": spec.policy.figures().to_json(),
                      "vocabulary": {"identifier": spec.file.vocabulary.identifier,
                                     "derogations": spec.file.vocabulary.derogations},
-                     "ladder": ({"level": spec.ladder.level, "title": spec.ladder.title, "rank": spec.ladder.rank}
+                     "ladder": ({"name": spec.ladder.name, "level": spec.ladder.level, "title": spec.ladder.title,
+                                 "rank": spec.ladder.rank}
                                 if spec.ladder else None)}
     titles = {r.id: t for r in a.results if r.standard.templates
               for t in [r.standard.worded("title", a.params)]}

@@ -11,22 +11,30 @@ OUTCOME_STYLE = {"designated": "bold green", "designated_with_conditions": "bold
 OUTCOME_SYMBOL = {"designated": "✓", "designated_with_conditions": "◐", "not_designated": "✗"}
 
 
-def print_text(assessments: list[Any], console: Any) -> None:
-    """A readable summary per site: outcome, why, conditions, what would change it, standards."""
+GAP_FIRST = {"not_met": 0, "not_answered": 1, "partially_met": 2, "met": 3, "not_applicable": 4}
+
+
+def print_text(assessments: list[Any], console: Any, show_all: bool = False) -> None:
+    """A readable summary per site: the headline, why, conditions, what would change it, then the
+    standards, gaps first; standards that do not apply are counted, and listed with ``show_all``."""
     from rich.table import Table
     from rich.text import Text
+
+    from .report.view import headline
+    from .rules import day
 
     for a in assessments:
         j = a.to_json()
         o = j["outcome"]
         site = j["site"]
-        console.rule(Text(f"{site['name']} ({site['code']})", style="bold"))
+        code = f"{site.get('code_label') or 'ODS'} {site['code']}"
+        console.rule(Text(f"{site['name']} ({code})", style="bold"))
         console.print(f"Specification: {j['spec']['title']} ({j['spec']['id']}, edition {j['spec']['edition']})")
-        if j["claimed"]:
-            q = o["qualifies_for"]
-            console.print(f"Claimed: {j['claimed']}" + ("" if q == j["claimed"] else
-                                                         f"   Qualifies for: {q or 'no level of this ladder'}"))
-        console.print(Text(f"Outcome: {OUTCOME_SYMBOL[o['status']]} {o['label']}", style=OUTCOME_STYLE[o["status"]]))
+        head = headline(j)
+        console.print(Text(f"Outcome: {OUTCOME_SYMBOL.get(o['status'], '?')} {head.text}",
+                           style="bold yellow" if head.detail else OUTCOME_STYLE.get(o["status"], "bold")))
+        if head.detail:
+            console.print(f"  {head.detail}: {o['label'].lower()}.")
         sc = j["score"]
         before = sc["before_adjustments"]["overall"]
         console.print(f"Score: {_pct(sc['overall'])} of core and expected standards met"
@@ -46,31 +54,44 @@ def print_text(assessments: list[Any], console: Any) -> None:
             console.print("Conditions:")
             for cond in o["conditions"]:
                 kind = "action plan" if cond["kind"] == "action_plan" else "derogation"
-                console.print(f"  • {cond['standard']} by {cond['due']} ({kind}, {cond['owner']}): {cond['action']}")
+                console.print(f"  • {cond['standard']} by {day(cond['due'])} ({kind}, {cond['owner']}): {cond['action']}")
         if o.get("recommendations"):
             console.print("Recommendations (within the threshold; not conditions):")
             for rec in o["recommendations"]:
-                plan = f" (plan due {rec['due']}, {rec['owner']})" if rec.get("due") else ""
+                plan = f" (plan due {day(rec['due'])}, {rec['owner']})" if rec.get("due") else ""
                 console.print(f"  • {rec['standard']} {rec['title']}{plan}")
         if o.get("advisory"):
             console.print("For the panel's judgement (do not change the outcome):")
             for adv in o["advisory"]:
                 console.print(f"  • {adv['standard']} {adv['title']} ({adv['status'].replace('_', ' ')}): {adv['why']}")
         if o["to_change_outcome"]:
-            target = (o["to_change_target"] or "").replace("_", " ")
-            console.print(f"To be {target}: " + ", ".join(x["id"] for x in o["to_change_outcome"]))
+            target = (j["spec"].get("labels") or {}).get(o["to_change_target"]) or \
+                (o["to_change_target"] or "").replace("_", " ")
+            console.print(f"What would change the outcome to \"{target}\":")
+            for x in o["to_change_outcome"]:
+                fix = x.get("fix")
+                console.print(f"  • {x['id']} {x['title']}" + (f": {fix}" if fix else ""))
         table = Table(show_header=True, header_style="bold", expand=False, pad_edge=False)
         table.add_column("Status", no_wrap=True)
         table.add_column("Standard", no_wrap=True)
         table.add_column("Title", ratio=2, overflow="fold")
         table.add_column("Category", no_wrap=True)
         table.add_column("Why", ratio=3, overflow="fold")
-        for s in j["standards"]:
+        rows = sorted(j["standards"], key=lambda s: GAP_FIRST.get(s["status"], 9))  # stable: spec order within
+        hidden = 0
+        for s in rows:
             st = s["status"]
-            flags = f" [{', '.join(s['flags'])}]" if s["flags"] else ""
+            if st == "not_applicable" and not show_all:
+                hidden += 1
+                continue
+            flags = f" [{', '.join(f.replace('_', ' ') for f in s['flags'])}]" if s["flags"] else ""
+            why = "" if st == "met" else s["reason"]
             table.add_row(Text(f"{SYMBOL[st]} {st.replace('_', ' ')}", style=STYLE[st]), s["id"], s["title"],
-                          s["category"], s["reason"] + flags)
+                          s["category"], why + flags)
         console.print(table)
+        if hidden:
+            console.print(f"{hidden} standard{'s' if hidden != 1 else ''} that do{'es' if hidden == 1 else ''} not apply "
+                          "to this site are not listed (--all lists them).")
 
 
 def denominators_text(den: dict) -> str:

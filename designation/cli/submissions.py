@@ -154,8 +154,10 @@ _FAIL_ON = {"not_designated": 0, "conditions": 1}
 @quiet_option("Print only one outcome line per submission.")
 @click.option("--fail-on", type=click.Choice(["not_designated", "conditions"]),
               help="Exit 3 if any outcome is at or below this level.")
+@click.option("--all", "show_all", is_flag=True,
+              help="Text: also list the standards that do not apply (hidden by default; gaps come first).")
 def assess(files: tuple[str, ...], review: Optional[str], derogations: Optional[str], tailoring: Optional[str],
-           fmt: str, output: Optional[str], quiet: bool, fail_on: Optional[str]) -> None:
+           fmt: str, output: Optional[str], quiet: bool, fail_on: Optional[str], show_all: bool) -> None:
     """Score submissions, decide their designation outcome and explain it.
 
     FILES are submissions, or folders of them (their derogations.yaml and tailoring.yaml are
@@ -221,7 +223,7 @@ def assess(files: tuple[str, ...], review: Optional[str], derogations: Optional[
             elif writer is not None:
                 writer.writerows(csv_rows(a))
             else:
-                print_text([a], console)
+                print_text([a], console, show_all=show_all)
             written += 1
         if fmt == "json" and not quiet:
             out.write("\n" if single else ("\n]\n" if written else "]\n"))

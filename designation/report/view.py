@@ -473,6 +473,29 @@ def overdue_on(due: Any, as_at: dt.date) -> bool:
     return d is not None and d < as_at
 
 
+def overdue_items(r: Mapping[str, Any], as_at: dt.date) -> list[dict[str, Any]]:
+    """Every dated commitment whose date has passed on ``as_at``: conditions, action plans behind
+    recommendations, and live derogations that have since expired; earliest first."""
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for c in r["outcome"]["conditions"]:
+        if overdue_on(c.get("due"), as_at):
+            word = "derogation expired" if c.get("kind") == "derogation" else "condition due"
+            out.append({"standard": c["standard"], "what": word, "due": c["due"]})
+            seen.add((c["standard"], c.get("kind") or "action_plan"))
+    for c in r["outcome"].get("recommendations") or []:
+        if c.get("due") and overdue_on(c["due"], as_at) and (c["standard"], c.get("kind") or "action_plan") not in seen:
+            word = "derogation expired" if c.get("kind") == "derogation" else "action plan due"
+            out.append({"standard": c["standard"], "what": word, "due": c["due"]})
+            seen.add((c["standard"], c.get("kind") or "action_plan"))
+    for d in r.get("derogations") or []:
+        if d.get("status") == "applied" and overdue_on(d.get("expires_on"), as_at) \
+                and (d.get("standard"), "derogation") not in seen:
+            out.append({"standard": d["standard"], "what": "derogation expired", "due": d["expires_on"]})
+    out.sort(key=lambda x: (str(x["due"]), x["standard"]))
+    return out
+
+
 def review_phrase(change: Mapping[str, Any], review: Mapping[str, Any] | None) -> str:
     """"self-assessed 24 hours a day, verified 14 hours a day (site visit, 9 Oct 2026)"."""
     why = [x for x in (change.get("reason"), short_date((review or {}).get("reviewed_on"))) if x]
@@ -599,7 +622,7 @@ def site_view(result: Mapping[str, Any], created: dt.datetime | None = None,
         "statuses": list(vocab.STATUSES.values()),
         "counts": [(vocab.STATUSES[k], r["counts"].get(k, 0)) for k in vocab.STATUSES],
         "gaps": gaps,
-        "overdue": [c for c in conditions if c["overdue"]],
+        "overdue": overdue_items(r, today),
         "notes": list(notes.values()),
         "summary": {"reasons": [_reason_item(x, gaps) for x in out["reasons"][:SUMMARY_MAX["reasons"]]],
                     "conditions": conditions[:SUMMARY_MAX["conditions"]],
@@ -676,6 +699,12 @@ def policy_rows(r: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 # -- the network summary ------------------------------------------------------------------------
 
+def family_key(r: Mapping[str, Any]) -> str:
+    """Sites are grouped by specification family: a ladder (UCC, EC, ECSS) is one family."""
+    ladder = r["spec"].get("ladder") or {}
+    return f"ladder:{ladder['name']}" if ladder.get("name") else f"spec:{r['spec']['id']}"
+
+
 def site_key(r: Mapping[str, Any]) -> tuple:
     return (r["site"]["network"] or "", r["site"]["name"] or "", r["site"]["code"] or "", r["spec"]["id"] or "")
 
@@ -688,16 +717,37 @@ def network_view(results: Iterable[Mapping[str, Any]], created: dt.datetime | No
     when = pinned(created)
     networks = sorted({r["site"]["network"] for r in rs if r["site"]["network"]})
     network = networks[0] if len(networks) == 1 else ("Several networks" if networks else "")
+    today = as_at or when.date()
     sites = []
     for r in rs:
-        sites.append({"r": r, "outcome": vocab.outcome(r["outcome"]["status"]),
+        head = headline(r)
+        overdue = overdue_items(r, today)
+        sites.append({"r": r, "outcome": vocab.outcome(r["outcome"]["status"]), "headline": head,
+                      "overdue": overdue, "family": family_key(r),
+                      "code_label": r["site"]["code_label"] or (r["spec"].get("vocabulary") or {}).get("identifier")
+                      or "ODS",
                       "gaps": sum(r["counts"].get(k, 0) for k in vocab.GAP_STATUSES)})
     outcome_counts = [(t, sum(1 for s in sites if s["outcome"].key == key)) for key, t in vocab.OUTCOMES.items()]
 
-    # the matrix: one per specification, standards as rows, sites as columns (in chunks)
+    # sites grouped by specification family (a ladder such as UCC / EC / ECSS is one family),
+    # each family in its own words
+    families = []
+    for key in sorted({s["family"] for s in sites}, key=lambda k: (k.startswith("spec:"), k)):
+        members = [s for s in sites if s["family"] == key]
+        members.sort(key=lambda s: (-((s["r"]["spec"].get("ladder") or {}).get("rank") or 0), site_key(s["r"])))
+        specs = list(dict.fromkeys((s["r"]["spec"]["id"], s["r"]["spec"]["title"] or s["r"]["spec"]["id"])
+                                   for s in members))
+        families.append({"key": key, "title": "; ".join(t for _, t in specs), "spec_ids": [i for i, _ in specs],
+                         "sites": members,
+                         "counts": [(s_term, n) for s_term, n in
+                                    ((vocab.outcome(k), sum(1 for s in members if s["r"]["outcome"]["status"] == k))
+                                     for k in vocab.OUTCOMES) if n]})
+    overdue_total = sum(len(s["overdue"]) for s in sites)
+
+    # the matrix: one per family, standards as rows, sites as columns (in chunks)
     matrices = []
-    for spec_id in sorted({r["spec"]["id"] for r in rs}):
-        group = [r for r in rs if r["spec"]["id"] == spec_id]
+    for fam in families:
+        group = [s["r"] for s in fam["sites"]]
         order: dict[str, dict[str, Any]] = {}
         for r in group:
             for st in r["standards"]:
@@ -723,8 +773,10 @@ def network_view(results: Iterable[Mapping[str, Any]], created: dt.datetime | No
                                      and (st["id"] in covered[id(r)] or "derogated" in st["flags"])})
                 cells.append((row, line))
             chunks.append({"sites": part, "rows": cells})
-        spec = group[0]["spec"]
-        matrices.append({"spec": spec, "chunks": chunks})
+        spec = dict(group[0]["spec"])
+        if len(fam["spec_ids"]) > 1:
+            spec.update(id=", ".join(fam["spec_ids"]), title=fam["title"], edition="")
+        matrices.append({"spec": spec, "chunks": chunks, "family": fam})
 
     # counts by status and by domain, across every site
     by_domain: dict[str, dict[str, int]] = {}
@@ -759,6 +811,9 @@ def network_view(results: Iterable[Mapping[str, Any]], created: dt.datetime | No
                      "differ": sum(x["differ"] for x in reviewed),
                      "overstated": sum(x["overstated"] for x in reviewed)}
     return {
+        "families": families,
+        "as_at": today,
+        "overdue_total": overdue_total,
         "reviewed": reviewed,
         "review_totals": review_totals,
         "sites": sites,
