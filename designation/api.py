@@ -204,8 +204,11 @@ def assess_sources(*, submission: Source, review: Optional[Source] = None, derog
         if held and what and decision.reasons:
             # "Not an ECSS: hosts none of the specialist services; qualifies as an emergency centre."
             decision.reasons[0] = f"{held[0]['description'].rstrip('.')}; qualifies as {what}."
-        decision.reasons.append(f"Claimed {sub.claimed}; " + (f"qualifies as {_as_level(spec, qualifies)}." if qualifies
-                                                              else "does not qualify for any level of this ladder."))
+        if not (held and what and decision.reasons):
+            own = spec.ladder.title or spec.ladder.level
+            decision.reasons.append(f"Claimed {sub.claimed}; " + (
+                f"qualifies as {_as_level(spec, qualifies)}." if qualifies
+                else f"it does not qualify as {article(own)}, nor at any lower level."))
     return Assessment(sub, spec, Inputs(submission, review, derogations, tailoring, canonical), results, before,
                       decision, qualifies, params, tailored, policy, rev, changes, derog_status, covers, plan_notes,
                       warnings)

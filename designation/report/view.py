@@ -10,6 +10,7 @@ import copy
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
@@ -412,19 +413,18 @@ def outcome_sentence(r: Mapping[str, Any]) -> str:
     out = r["outcome"]
     labels = r["spec"]["labels"] or {}
     designates = str(labels.get("designated", "Designated")).startswith("Designated")
-    derogations = bool((r["spec"].get("vocabulary") or {}).get("derogations", True)) or bool(r["derogations"])
     n = len(out["conditions"])
-    cover = "an agreed action plan or derogation" if derogations else "an agreed action plan"
     if out["status"] == "designated":
         if not designates:
             return f"{site} {decapitalise(labels['designated'])}."
         return f"{site} meets the {spec} specification and can be designated without conditions."
     if out["status"] == "designated_with_conditions":
-        actions = ("its one condition is" if n == 1 else f"its {n} conditions are")
+        actions = ("its condition is met by its due date" if n == 1
+                   else f"its {n} conditions are met by their due dates")
         if not designates:
             return (f"{site} {decapitalise(labels.get('designated_with_conditions', 'meets the standards'))}, "
-                    f"provided {actions} met by their due dates. Every gap is covered by {cover}.")
-        return f"{site} can be designated provided {actions} met by their due dates. Every gap is covered by {cover}."
+                    f"provided {actions}.")
+        return f"{site} can be designated provided {actions}."
     head = headline(r)
     if head.detail:
         return f"{site} {decapitalise(head.text)}. {head.detail}, so it cannot be designated at that level."
@@ -575,12 +575,17 @@ def site_view(result: Mapping[str, Any], created: dt.datetime | None = None,
         confidences[st["confidence"] or "unverified"] = confidences.get(st["confidence"] or "unverified", 0) + 1
     head = headline(r)
     window_months, window_end = policy_window(r)
+    # a reason that only lists the advisory standards is said again, with why, in its own section
+    advisory_ids = {a["standard"] for a in r["outcome"]["advisory"]}
+    reasons = [x for x in r["outcome"]["reasons"]
+               if not (advisory_ids and x.startswith("For the panel's judgement")
+                       and all(re.search(rf"\b{re.escape(i)}\b", x) for i in advisory_ids))]
     out = r["outcome"]
     conditions = out["conditions"]
     for c in conditions:
         c["overdue"] = overdue_on(c["due"], today)
     ids = {s["id"] for s in standards}
-    changes = [{**c, "action": act, "state": state} for c in out["to_change_outcome"]
+    changes = [{**c, "action": act, "state": state, "limiter": c["id"] not in ids} for c in out["to_change_outcome"]
                for act, state in [change_action(c, target, window_end, derogations_used, ids)]]
     used_params = {p for s in applicable for p in (s["parameters"] or [])}
     parameters = {k: v for k, v in r["parameters"].items()
@@ -624,11 +629,12 @@ def site_view(result: Mapping[str, Any], created: dt.datetime | None = None,
         "gaps": gaps,
         "overdue": overdue_items(r, today),
         "notes": list(notes.values()),
-        "summary": {"reasons": [_reason_item(x, gaps) for x in out["reasons"][:SUMMARY_MAX["reasons"]]],
+        "summary": {"reasons": [_reason_item(x, gaps) for x in reasons[:SUMMARY_MAX["reasons"]]],
                     "conditions": conditions[:SUMMARY_MAX["conditions"]],
                     "changes": changes[:SUMMARY_MAX["changes"]]},
-        "summary_more": {key: max(0, len(out[field]) - SUMMARY_MAX[key]) for key, field in
-                         (("reasons", "reasons"), ("conditions", "conditions"), ("changes", "to_change_outcome"))},
+        "summary_more": {"reasons": max(0, len(reasons) - SUMMARY_MAX["reasons"]),
+                         "conditions": max(0, len(conditions) - SUMMARY_MAX["conditions"]),
+                         "changes": max(0, len(out["to_change_outcome"]) - SUMMARY_MAX["changes"])},
         "changes": changes,
         "window_months": window_months,
         "window_end": window_end,
@@ -777,6 +783,8 @@ def network_view(results: Iterable[Mapping[str, Any]], created: dt.datetime | No
         if len(fam["spec_ids"]) > 1:
             spec.update(id=", ".join(fam["spec_ids"]), title=fam["title"], edition="")
         matrices.append({"spec": spec, "chunks": chunks, "family": fam})
+    # the biggest matrix first, so the smaller ones pack onto the pages it leaves part-filled
+    matrices.sort(key=lambda mx: -sum(len(ch["rows"]) for ch in mx["chunks"]))
 
     # counts by status and by domain, across every site
     by_domain: dict[str, dict[str, int]] = {}
