@@ -563,3 +563,14 @@ def test_macros_are_never_run_and_the_user_is_told(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "macros" in res.output and "not run" in res.output
     assert "Riverbank Primary School" in res.output
+
+
+def test_n_a_in_a_count_cell_says_to_leave_it_blank_and_comment(tmp_path: Path) -> None:
+    xlsx = make_workbook(tmp_path, ROOT / "submissions" / "asthma-school-riverbank.yaml")
+    wb = openpyxl.load_workbook(xlsx)
+    r = row_of(xlsx, "pupils_with_plan")
+    wb[ANSWERS].cell(r, C_ANSWER + 1).value = "N/A"
+    wb.save(xlsx)
+    res = run("import", xlsx)
+    assert res.exit_code == 1
+    assert f"Answers!D{r} (pupils_with_plan)" in res.output and "leave the answer blank" in res.output

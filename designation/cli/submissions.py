@@ -42,7 +42,7 @@ def template(spec_id: str, output: Optional[str], setting: Optional[str], preset
       designation template uec-ec -o northfield.yaml
       designation template asthma-cyp --setting school -o riverbank.yaml
       designation template asthma-cyp --format xlsx --setting school -o riverbank.xlsx
-      designation template asthma-cyp --format xlsx --from last-year.yaml -o riverbank.xlsx
+      designation template asthma-cyp --format xlsx --from submissions/asthma-school-riverbank.yaml -o riverbank.xlsx
 
     \b
     Exit codes: 0 written; 1 unknown spec; 2 usage error (an unknown question or value in --set).

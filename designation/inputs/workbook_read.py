@@ -248,7 +248,8 @@ def _sheet(wb_v: Any, wb_f: Any, name: str, file: str, rows: int, cols: int) -> 
     if declared is not None and declared > MAX_ROWS:
         raise InputError.at(f"{file}!{name}", f"the sheet has {declared:,} rows; a workbook from designation template "
                                               f"has a few hundred; refusing to read it (was data pasted in below?)")
-    return _Sheet(ws_v, ws_f, min(rows, MAX_ROWS), cols)
+    # read no further than the sheet's own last row: openpyxl pads a read-only range with empty rows
+    return _Sheet(ws_v, ws_f, min(rows, MAX_ROWS, declared or MAX_ROWS), cols)
 
 
 def _about(wb_v: Any, wb_f: Any, file: str) -> dict[str, Any]:
@@ -632,7 +633,11 @@ def _plain(kind: str, v: Any, doc: WorkbookDoc, path: tuple) -> Any:
         return _BAD
     if isinstance(v, int) and not isinstance(v, bool):
         return v
-    if isinstance(v, str):
+    from .submission import _not_applicable
+
+    if isinstance(v, str) and _not_applicable(v):
+        doc.add(path, _for_cells(_not_applicable(v) or "", "proportion"))
+    elif isinstance(v, str):
         doc.add(path, _number_remedy(v, "a count").replace(" without quotes, as a number",
                                                            " as a number (without a leading apostrophe)"))
     else:
