@@ -73,6 +73,7 @@ class Assessment:
     covers: dict[str, Cover]
     plan_notes: dict[str, dict[str, Any]]
     warnings: list[Problem] = field(default_factory=list)
+    applied: Optional[dict[str, Optional[str]]] = None   # which overlay files were used, as a reader names them
     _json: Optional[dict] = None
 
     @property
@@ -96,18 +97,53 @@ def _read(path: str | Path | None) -> Optional[Source]:
     return (str(path), yamlsafe.read_bytes(path))
 
 
+def overlays_for(path: str | Path, *, review: str | Path | None = None, derogations: str | Path | None = None,
+             tailoring: str | Path | None = None) -> dict[str, Any]:
+    """The overlays that go with a submission, found as ``batch`` finds them: ``reviews/<name>.yaml``
+    (or the review naming its site code), ``derogations.yaml`` and ``tailoring.yaml`` in its folder,
+    unless given explicitly. Returns {"review", "derogations", "tailoring": path or None,
+    "review_match": "given" | "file name" | "site code" | None}."""
+    p = Path(path)
+    how = "given" if review is not None else None
+    if review is None:
+        m = review_mod.find(p)
+        review, how = m.review, m.how
+    if derogations is None and (p.parent / "derogations.yaml").is_file():
+        derogations = p.parent / "derogations.yaml"
+    if tailoring is None and (p.parent / "tailoring.yaml").is_file():
+        tailoring = p.parent / "tailoring.yaml"
+    return {"review": review, "derogations": derogations, "tailoring": tailoring, "review_match": how}
+
+
 def assess_path(path: str | Path, *, review: str | Path | None = None, derogations: str | Path | None = None,
-                tailoring: str | Path | None = None, discover: bool = True) -> Assessment:
-    """Assess one submission file. With ``discover``, ``derogations.yaml`` and ``tailoring.yaml``
-    in the submission's folder are used unless given explicitly."""
+                tailoring: str | Path | None = None, discover: bool = True,
+                review_match: Optional[str] = None) -> Assessment:
+    """Assess one submission file. With ``discover`` (the default), the folder's review,
+    derogations and tailoring are used unless given explicitly (see :func:`overlays_for`); the
+    result names the files it applied (``inputs.files``)."""
     p = Path(path)
     if discover:
-        if derogations is None and (p.parent / "derogations.yaml").is_file():
-            derogations = p.parent / "derogations.yaml"
-        if tailoring is None and (p.parent / "tailoring.yaml").is_file():
-            tailoring = p.parent / "tailoring.yaml"
-    return assess_sources(submission=_read(p), review=_read(review), derogations=_read(derogations),  # type: ignore[arg-type]
-                          tailoring=_read(tailoring))
+        found = overlays_for(p, review=review, derogations=derogations, tailoring=tailoring)
+        review, derogations, tailoring, review_match = (found["review"], found["derogations"], found["tailoring"],
+                                                        found["review_match"])
+    elif review is not None and review_match is None:
+        review_match = "given"
+    a = assess_sources(submission=_read(p), review=_read(review), derogations=_read(derogations),  # type: ignore[arg-type]
+                       tailoring=_read(tailoring))
+    a.applied = {"review": _shown(review, p), "derogations": _shown(derogations, p),
+                 "tailoring": _shown(tailoring, p), "review_match": review_match if review is not None else None}
+    return a
+
+
+def _shown(path: str | Path | None, sub: Path) -> Optional[str]:
+    """A file as a reader names it: relative to the submission's folder when inside it (so the
+    JSON does not depend on where the folder sits), else as given."""
+    if path is None:
+        return None
+    try:
+        return Path(path).resolve().relative_to(sub.resolve().parent).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _doc(src: Source) -> yamlsafe.Document:
@@ -390,6 +426,8 @@ def _inputs_json(a: Assessment, spec: Spec, sha: Any) -> dict[str, Any]:
     if a.inputs.canonical is not None:
         out["submission_sha256"] = hashlib.sha256(a.inputs.canonical).hexdigest()
         out["workbook_sha256"] = sha(a.inputs.submission)
+    if a.applied is not None:
+        out["files"] = a.applied
     return out
 
 

@@ -30,6 +30,9 @@ def print_text(assessments: list[Any], console: Any, show_all: bool = False) -> 
         code = f"{site.get('code_label') or 'ODS'} {site['code']}"
         console.rule(Text(f"{site['name']} ({code})", style="bold"))
         console.print(f"Specification: {j['spec']['title']} ({j['spec']['id']}, edition {j['spec']['edition']})")
+        applied = applied_line(j)
+        if applied:
+            console.print(Text(applied), soft_wrap=True)
         head = headline(j)
         console.print(Text(f"Outcome: {OUTCOME_SYMBOL.get(o['status'], '?')} {head.text}",
                            style="bold yellow" if head.detail else OUTCOME_STYLE.get(o["status"], "bold")))
@@ -104,6 +107,19 @@ def denominators_text(den: dict) -> str:
     if den.get("advisory"):
         text += f"; {den['advisory']} advisory, not counted"
     return text
+
+
+def applied_line(j: dict) -> str:
+    """Which review, derogations and tailoring files an assessment applied, in one line."""
+    files = (j.get("inputs") or {}).get("files")
+    if files is None:
+        return ""
+    how = files.get("review_match")
+    parts = [f"review {files['review']}" + (f" (matched by {how})" if how in ("file name", "site code") else "")
+             if files.get("review") else "no review"]
+    parts.append(f"derogations {files['derogations']}" if files.get("derogations") else "no derogations")
+    parts.append(f"tailoring {files['tailoring']}" if files.get("tailoring") else "no tailoring")
+    return "Applied: " + "; ".join(parts)
 
 
 def _pct(v: Any) -> str:

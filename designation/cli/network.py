@@ -61,8 +61,13 @@ def batch(folder: str, outdir: str, jobs: Optional[int], no_pdf: bool, created: 
     except KeyboardInterrupt:
         err("interrupted: finished sites are kept; run the same command again to resume")
         sys.exit(130)
+    report_problems(result.problems)
     for site in result.sites:
         report_problems(site.problems)
+        for w in site.warnings:   # every run, cached or not: a warning is never shown only once
+            err(f"warning: {w}")
+    for s in result.stale:
+        err(f"{s['name']}: outputs moved aside to {', '.join(s['files'])} ({s['reason']})")
     if result.summary_problem:
         report_problems([result.summary_problem])
     counts = result.counts()
@@ -150,16 +155,33 @@ def derogations_group() -> None:
     """
 
 
+def suggest(word: str, options: Any) -> Optional[str]:
+    """Did-you-mean for ids: ``UCC-1`` is ``UCC-01`` with its zero dropped, before any spelling match."""
+    import re
+
+    from ..rules import suggest as nearest
+
+    def norm(x: str) -> str:
+        return re.sub(r"\d+", lambda m: str(int(m.group())), x.upper())
+
+    same = sorted(o for o in options if norm(o) == norm(word))
+    return same[0] if same else nearest(word, options)
+
+
 @derogations_group.command("check")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--on", "on_date", help="Report expiry as of this date (default: today).")
 @click.option("--submissions", "sub_dir", type=click.Path(file_okay=False),
-              help="Also check each derogation names a site and a standard of a submission in DIR.")
+              help="Check each derogation names the site of a submission in DIR, and a standard of that "
+                   "site's spec (default: the submissions beside FILE).")
 @format_option("text", "json", "jsonl", "csv")
 @output_option
 def derogations_check(file: str, on_date: Optional[str], sub_dir: Optional[str], fmt: str,
                       output: Optional[str]) -> None:
     """Report every problem in a derogations file, and which derogations are live or expired.
+
+    Each standard id is checked against the spec of the site it names (with a did-you-mean
+    hint); without submissions to look at, against every installed spec.
 
     \b
     Examples:
@@ -168,36 +190,55 @@ def derogations_check(file: str, on_date: Optional[str], sub_dir: Optional[str],
 
     \b
     Exit codes: 0 every derogation well formed and live; 1 a problem (malformed, expired, not
-    yet approved, or naming no submitted site or standard); 2 usage error.
+    yet approved, naming no submitted site, or a standard its site's spec does not have); 2 usage error.
     """
-    from .. import api
+    from .. import api, spec as spec_mod
     from ..inputs import derogations as derog_mod, submission
-
     day = parse_date(on_date) if on_date else dt.date.today()
     d = derog_mod.load(file)
     problems = list(d.problems())
-    sites: dict[str, set[str]] = {}
-    if sub_dir:
-        for path in expand_paths((sub_dir,)):
-            if api.is_settings_file(path):
-                continue
+    folder = Path(sub_dir) if sub_dir else Path(file).parent
+    if sub_dir and not folder.is_dir():
+        raise click.BadParameter(f"{sub_dir!r} is not a folder", param_hint="--submissions")
+    sites: dict[str, tuple[str, set[str]]] = {}   # site code -> (spec id, its standard ids)
+    for path in expand_paths((str(folder),)):
+        if api.is_settings_file(path):
+            continue
+        try:
+            sub = submission.load(path)
+        except InputError:
+            continue
+        sites.setdefault(sub.site.code, (sub.spec.id, {s.id for s in sub.spec.standards}))
+    every: Optional[set[str]] = None
+    if not sites:   # nothing to tie sites to: at least the standard must exist in some spec
+        every = set()
+        for sid in spec_mod.available():
             try:
-                sub = submission.load(path)
+                every |= {s.id for s in spec_mod.load(sid).standards}
             except InputError:
                 continue
-            sites.setdefault(sub.site.code, set()).update(s.id for s in sub.spec.standards)
     for i, entry in enumerate(d.entries):
         if entry.problems:
             continue
         state, note = entry.status_on(day, "the check date")
         if state != "applied":
             problems.append(Problem(file, f"derogation {i + 1} ({entry.site} {entry.standard}): {note}", entry.line))
-        if sites:
-            if entry.site not in sites:
-                problems.append(Problem(file, f"derogation {i + 1}: no submission for site {entry.site!r}", entry.line))
-            elif entry.standard not in sites[entry.site]:
-                problems.append(Problem(file, f"derogation {i + 1}: site {entry.site} is not assessed against "
-                                              f"standard {entry.standard!r}", entry.line))
+        std = str(entry.standard)
+        if every is not None:
+            if std not in every:
+                hint = suggest(std, every)
+                problems.append(Problem(file, f"derogation {i + 1}: no installed spec has a standard {std!r}"
+                                              + (f"; did you mean {hint!r}?" if hint else ""), entry.line))
+        elif entry.site not in sites:
+            hint = suggest(str(entry.site), sites)
+            problems.append(Problem(file, f"derogation {i + 1}: no submission in {folder} is for site {entry.site!r}"
+                                          + (f"; did you mean {hint!r}?" if hint else ""), entry.line))
+        elif std not in sites[entry.site][1]:
+            spec_id, ids = sites[entry.site]
+            hint = suggest(std, ids)
+            problems.append(Problem(file, f"derogation {i + 1}: site {entry.site} is assessed against {spec_id}, "
+                                          f"which has no standard {std!r}"
+                                          + (f"; did you mean {hint!r}?" if hint else ""), entry.line))
     live = sum(1 for e in d.entries if not e.problems and e.status_on(day)[0] == "applied")
     rows = []
     for i, entry in enumerate(d.entries):

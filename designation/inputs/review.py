@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
@@ -108,3 +109,115 @@ def parse(doc: yamlsafe.Document, spec: Spec, site_code: Optional[str] = None) -
     if problems:
         raise InputError(problems)
     return Review(doc.file, doc.sha256, rf, values)
+
+
+# -- which review goes with which submission --------------------------------------------------
+#
+# A folder's reviews live in ``reviews/``. A review goes with the submission of the same file
+# name (and must then name that submission's site code: the parse checks it), or, when no
+# submission has its file name, with the one submission whose site code it names. ``batch``,
+# ``assess`` and ``report`` all use these functions, so a review is never applied by one and
+# silently ignored by another.
+
+
+@dataclass
+class Match:
+    review: Optional[Path]
+    how: Optional[str] = None        # "file name" | "site code"
+
+
+def site_code_of(path: str | Path) -> Optional[str]:
+    """The ``site`` code a submission (``site.code``) or review (``site``) names; None if unreadable."""
+    p = Path(path)
+    try:
+        st = p.stat()
+    except OSError:
+        return None
+    return _site_code(str(p), st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=8192)
+def _site_code(path: str, _mtime: int, _size: int) -> Optional[str]:
+    try:
+        data = yamlsafe.load_file(path).data
+    except InputError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    site = data.get("site")
+    if isinstance(site, dict):
+        site = site.get("code")
+    return site if isinstance(site, str) else None
+
+
+def review_files(review_dir: Path) -> list[Path]:
+    return sorted(p for p in review_dir.glob("*.yaml") if p.is_file()) if review_dir.is_dir() else []
+
+
+def match_folder(subs: list[Path], review_dir: Path,
+                 code_of: Any = None) -> tuple[dict[Path, Match], list[Problem]]:
+    """Pair every review in ``review_dir`` with a submission in ``subs``; a review that goes
+    with none (or is ambiguous) is a located problem, never silently skipped."""
+    code_of = code_of or site_code_of
+    by_name = {p.name: p for p in subs}
+    matches: dict[Path, Match] = {}
+    problems: list[Problem] = []
+    codes: Optional[dict[str, list[Path]]] = None
+    rest = []
+    for r in review_files(review_dir):   # file names first, so a code match never displaces one
+        sub = by_name.get(r.name)
+        if sub is not None:
+            matches[sub] = Match(r, "file name")
+        else:
+            rest.append(r)
+    for r in rest:
+        code = site_code_of(r)
+        if code is None:
+            problems.append(_located(r, "review matches no submission by file name, and its site code cannot be read"))
+            continue
+        if codes is None:
+            codes = {}
+            for p in subs:
+                c = code_of(p)
+                if c is not None:
+                    codes.setdefault(c, []).append(p)
+        cands = codes.get(code, [])
+        if not cands:
+            problems.append(_located(r, f"review matches no submission: no file named {r.name} and no submission "
+                                        f"for site {code!r}"))
+        elif len(cands) > 1:
+            problems.append(_located(r, f"review for site {code!r} matches several submissions "
+                                        f"({', '.join(p.name for p in cands)}); name it after one of them"))
+        elif cands[0] in matches:
+            problems.append(_located(r, f"a second review for {cands[0].name} (site {code!r}); "
+                                        f"{matches[cands[0]].review.name} already applies to it"))  # type: ignore[union-attr]
+        else:
+            matches[cands[0]] = Match(r, "site code")
+    return matches, problems
+
+
+def find(sub: Path, review_dir: Optional[Path] = None) -> Match:
+    """The review that goes with one submission, found exactly as ``batch`` finds it."""
+    review_dir = review_dir or sub.parent / "reviews"
+    if (review_dir / sub.name).is_file():
+        return Match(review_dir / sub.name, "file name")
+    code = site_code_of(sub)
+    if code is None:
+        return Match(None)
+    if not any(site_code_of(r) == code for r in review_files(review_dir) if not (sub.parent / r.name).is_file()):
+        return Match(None)
+    # rare: a review named after no submission names this site; settle it as batch does
+    from ..api import is_settings_file
+
+    subs = sorted(p for p in sub.parent.glob("*.yaml") if p.is_file() and not is_settings_file(p))
+    matches, _ = match_folder(subs, review_dir)
+    return next((m for p, m in matches.items() if p.name == sub.name), Match(None))
+
+
+def _located(path: Path, message: str) -> Problem:
+    try:
+        doc = yamlsafe.load_file(path)
+        return doc.problem(("site",), message) if isinstance(doc.data, dict) and "site" in doc.data \
+            else Problem(str(path), message)
+    except InputError:
+        return Problem(str(path), message)

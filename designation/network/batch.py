@@ -10,7 +10,13 @@
 * One bad file is reported (file, line, message) and the rest are still processed.
 
 The folder's settings are ``derogations.yaml``, ``tailoring.yaml`` and ``reviews/<name>.yaml``;
-they are never taken for submissions.
+they are never taken for submissions. A review goes with the submission of its file name or, failing
+that, of its site code; a review that goes with no submission is an error, never skipped.
+
+Nothing is silently lost: a cached site's warnings are kept in its JSON and reported on every
+run; the outputs of a site whose input became invalid, failed or was removed are moved aside
+into ``stale/`` so nothing in the output folder looks current that is not. Only one batch
+writes an output folder at a time (a lock file; a second one waits briefly, then refuses).
 """
 from __future__ import annotations
 
@@ -41,6 +47,8 @@ class SiteOutcome:
     problems: list[Problem] = field(default_factory=list)
     json_path: Optional[str] = None
     render_args: Optional[tuple] = None   # what phase 2 needs to render this site's PDF
+    warnings: list[str] = field(default_factory=list)   # the assessment's warnings, cached or not
+    key: Optional[str] = None             # the content key of its inputs (see site_key)
 
 
 @dataclass
@@ -50,6 +58,8 @@ class BatchResult:
     seconds: float
     outdir: Path
     summary_problem: Optional[Problem] = None
+    problems: list[Problem] = field(default_factory=list)   # the folder's own (a review matching no submission)
+    stale: list[dict[str, Any]] = field(default_factory=list)  # outputs moved aside: {name, reason, files}
 
     @property
     def invalid(self) -> list[SiteOutcome]:
@@ -57,7 +67,7 @@ class BatchResult:
 
     @property
     def ok(self) -> bool:
-        return not self.invalid and self.summary_problem is None
+        return not self.invalid and self.summary_problem is None and not self.problems
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -96,16 +106,17 @@ def slim(result: dict[str, Any]) -> dict[str, Any]:
 
 def _assess(args: tuple) -> SiteOutcome:
     """Phase 1, one site: assess and write its JSON (and, without PDFs, its cache key)."""
-    sub, review, derogations, tailoring, outdir, key, render, as_at = args
+    sub, review, derogations, tailoring, outdir, key, render, as_at, review_match = args
     from .. import api
     from ..atomic import write_bytes, write_text
     from ..jsonout import dumps_bytes
 
     name = Path(sub).stem
     try:
-        a = api.assess_path(sub, review=review, derogations=derogations, tailoring=tailoring, discover=False)
+        a = api.assess_path(sub, review=review, derogations=derogations, tailoring=tailoring, discover=False,
+                            review_match=review_match)
     except InputError as exc:
-        return SiteOutcome(str(sub), "invalid", None, exc.problems)
+        return SiteOutcome(str(sub), "invalid", None, exc.problems, key=key)
     result = a.to_json()
     if key is None:
         key = site_key(Path(sub), a.spec.sha256, review, derogations, tailoring, as_at)
@@ -113,9 +124,8 @@ def _assess(args: tuple) -> SiteOutcome:
     write_bytes(json_path, dumps_bytes(result, sort_keys=True))
     if not render:
         write_text(Path(outdir) / f".{name}.key", key)
-    return SiteOutcome(str(sub), "rendered", result["outcome"]["status"],
-                       [Problem(str(w.file), w.message, w.line, w.column) for w in a.warnings], str(json_path),
-                       (sub, review, derogations, tailoring, str(json_path), key))
+    return SiteOutcome(str(sub), "rendered", result["outcome"]["status"], [], str(json_path),
+                       (sub, review, derogations, tailoring, str(json_path), key), list(result["warnings"]), key)
 
 
 def _render(args: tuple) -> None:
@@ -187,18 +197,75 @@ def _spec_sha_of(sub: Path) -> Optional[str]:
         return None
 
 
+STALE_DIR = "stale"
+
+
+def _outputs_of(out: Path, name: str) -> list[Path]:
+    return [p for p in (out / f"{name}.json", out / f"{name}.pdf", out / f".{name}.key") if p.is_file()]
+
+
+def move_aside(out: Path, name: str, reason: str) -> Optional[dict[str, Any]]:
+    """Move a site's outputs into ``stale/`` (its key file is dropped), so none looks current."""
+    files = _outputs_of(out, name)
+    shown = [p for p in files if not p.name.startswith(".")]
+    if not shown:
+        for p in files:
+            p.unlink(missing_ok=True)
+        return None
+    (out / STALE_DIR).mkdir(exist_ok=True)
+    moved = []
+    for p in files:
+        if p.name.startswith("."):
+            p.unlink(missing_ok=True)
+        else:
+            os.replace(p, out / STALE_DIR / p.name)
+            moved.append(f"{STALE_DIR}/{p.name}")
+    return {"name": name, "reason": reason, "files": moved}
+
+
+class OutputLock:
+    """One batch at a time per output folder: an exclusive lock on ``.batch.lock``. A second
+    batch waits up to ``wait`` seconds, then refuses with a clear error; neither corrupts the other."""
+
+    def __init__(self, out: Path, wait: float = 10.0):
+        self.path, self.wait, self.fh = out / ".batch.lock", wait, None
+
+    def __enter__(self) -> "OutputLock":
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock (documented)
+            return self
+        self.fh = open(self.path, "a+")
+        deadline = time.monotonic() + self.wait
+        while True:
+            try:
+                fcntl.flock(self.fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except OSError:
+                if time.monotonic() >= deadline:
+                    self.fh.close()
+                    self.fh = None
+                    raise InputError.at(str(self.path.parent), "another batch is writing this output folder; "
+                                        f"waited {self.wait:g}s, try again when it has finished") from None
+                time.sleep(0.1)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.fh is not None:
+            self.fh.close()   # closing releases the lock
+
+
 def run(folder: str | Path, outdir: str | Path, *, jobs: Optional[int] = None, render: bool = True,
         created: Optional[dt.datetime] = None, progress: Optional[Callable[[SiteOutcome], None]] = None,
         review_dir: Optional[Path] = None, as_at: Optional[dt.date] = None, executor: str = "local",
-        scheduler: Optional[str] = None, recycle_after: int = executors.RECYCLE_AFTER) -> BatchResult:
+        scheduler: Optional[str] = None, recycle_after: int = executors.RECYCLE_AFTER,
+        lock_wait: float = 10.0) -> BatchResult:
     """Assess (and render) every submission in ``folder`` into ``outdir``.
 
     ``as_at`` is the day reports judge overdue dates on (default: the ``created`` day, else today).
     ``executor`` is ``"local"`` (``jobs`` worker processes; by default as many as the cores and
     the memory allow) or ``"dask"`` (the workers of the Dask cluster at ``scheduler``, which must
-    see ``folder`` and ``outdir`` at the same paths). Either writes the same files."""
-    day = (as_at or (created.date() if created else dt.date.today())).isoformat()
-    start = time.perf_counter()
+    see ``folder`` and ``outdir`` at the same paths). Either writes the same files. One batch at
+    a time writes ``outdir`` (another waits up to ``lock_wait`` seconds, then is refused)."""
     folder, out = Path(folder), Path(outdir)
     if not folder.is_dir():
         raise InputError.at(str(folder), "is not a folder of submissions")
@@ -208,6 +275,18 @@ def run(folder: str | Path, outdir: str | Path, *, jobs: Optional[int] = None, r
         raise InputError.at(str(out), f"cannot create the output folder: {exc.strerror or exc}") from None
     if not os.access(out, os.W_OK):
         raise InputError.at(str(out), "output folder is not writable")
+    with OutputLock(out, lock_wait):
+        return _run(folder, out, jobs=jobs, render=render, created=created, progress=progress, review_dir=review_dir,
+                    as_at=as_at, executor=executor, scheduler=scheduler, recycle_after=recycle_after)
+
+
+def _run(folder: Path, out: Path, *, jobs: Optional[int], render: bool, created: Optional[dt.datetime],
+         progress: Optional[Callable[[SiteOutcome], None]], review_dir: Optional[Path],
+         as_at: Optional[dt.date], executor: str, scheduler: Optional[str], recycle_after: int) -> BatchResult:
+    from ..inputs import review as review_mod
+
+    day = (as_at or (created.date() if created else dt.date.today())).isoformat()
+    start = time.perf_counter()
     _remove_partial(out)  # left by a killed run
     settings = _settings(folder)
     reviews = review_dir or folder / "reviews"
@@ -223,25 +302,36 @@ def run(folder: str | Path, outdir: str | Path, *, jobs: Optional[int] = None, r
             outcomes.append(clash)
             if progress:
                 progress(clash)
+    matches, folder_problems = review_mod.match_folder(subs, reviews)
+    stale: list[dict[str, Any]] = []
+    names = {s.stem for s in subs}
+    for key_file in sorted(out.glob(".*.key")):   # outputs of submissions no longer in the folder
+        name = key_file.name[1:-len(".key")]
+        if name != "network-summary" and name not in names:
+            moved = move_aside(out, name, "its submission was removed from the folder")
+            if moved:
+                stale.append(moved)
 
     def todo():
         """Sites to (re)process, found lazily; cached ones are reported as they are met."""
         for sub in subs:
-            review = reviews / sub.name if (reviews / sub.name).is_file() else None
+            m = matches.get(sub)
+            review, how = (m.review, m.how) if m else (None, None)
             spec_sha = _spec_sha_of(sub)
             key = site_key(sub, spec_sha, review, settings["derogations"], settings["tailoring"], day) if spec_sha else None
             name = sub.stem
             key_file, json_file = out / f".{name}.key", out / f"{name}.json"
             if (key and key_file.is_file() and key_file.read_text() == key and json_file.is_file()
                     and (not render or (out / f"{name}.pdf").is_file())):
-                status = _status_of(json_file)
+                status, warnings = _status_of(json_file)
                 if status:
-                    outcome = SiteOutcome(str(sub), "cached", status, json_path=str(json_file))
+                    outcome = SiteOutcome(str(sub), "cached", status, json_path=str(json_file), warnings=warnings,
+                                          key=key)
                     outcomes.append(outcome)
                     if progress:
                         progress(outcome)
                     continue
-            yield (str(sub), review, settings["derogations"], settings["tailoring"], str(out), key, render, day)
+            yield (str(sub), review, settings["derogations"], settings["tailoring"], str(out), key, render, day, how)
 
     pool = executors.make(executor, jobs=jobs, render=render, sites=len(subs), scheduler=scheduler,
                           folders=(folder, out), recycle_after=recycle_after)
@@ -284,8 +374,15 @@ def run(folder: str | Path, outdir: str | Path, *, jobs: Optional[int] = None, r
                 progress(o)
     _remove_partial(out)  # left by a worker lost mid-write (its task was re-run or reported)
     outcomes.sort(key=lambda o: o.file)
+    current = {Path(o.file).stem for o in outcomes if o.state in ("rendered", "cached")}
+    for o in outcomes:   # a site with no current result keeps no output that looks current
+        if o.state in ("invalid", "failed") and Path(o.file).stem not in current:
+            why = "its input is invalid" if o.state == "invalid" else "it could not be processed in this run"
+            moved = move_aside(out, Path(o.file).stem, why)
+            if moved:
+                stale.append(moved)
     return BatchResult(outcomes, summary_due and summary_problem is None, time.perf_counter() - start, out,
-                       summary_problem)
+                       summary_problem, folder_problems, stale)
 
 
 def _remove_partial(out: Path) -> None:
@@ -294,11 +391,12 @@ def _remove_partial(out: Path) -> None:
         stale.unlink(missing_ok=True)
 
 
-def _status_of(json_file: Path) -> Optional[str]:
+def _status_of(json_file: Path) -> tuple[Optional[str], list[str]]:
     try:
-        return json.loads(json_file.read_text())["outcome"]["status"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # a damaged cache entry is simply rebuilt
+        data = json.loads(json_file.read_text())
+        return data["outcome"]["status"], [str(w) for w in data.get("warnings") or []]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None, []  # a damaged cache entry is simply rebuilt
 
 
 def _slims(json_files: list):

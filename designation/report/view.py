@@ -406,6 +406,20 @@ def _article(noun: str) -> str:
     return article(noun)
 
 
+def applied_files(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Which review, derogations and tailoring files the result applied: (what, file or "none")."""
+    files = inputs.get("files")
+    if not isinstance(files, Mapping):
+        return []
+    out = []
+    for word in ("review", "derogations", "tailoring"):
+        name = files.get(word)
+        how = files.get("review_match") if word == "review" else None
+        out.append((word, f"{name} (matched by {how})" if name and how in ("file name", "site code")
+                    else str(name) if name else "none"))
+    return out
+
+
 def outcome_sentence(r: Mapping[str, Any]) -> str:
     """The outcome in plain English, in the spec's own words, for the executive summary."""
     site = r["site"]["name"] or "The site"
@@ -604,6 +618,7 @@ def site_view(result: Mapping[str, Any], created: dt.datetime | None = None,
         "r": r,
         "doc_id": doc_id,
         "hashes": _hashes(r["inputs"]),
+        "applied": applied_files(r["inputs"]),
         "created": when,
         "created_w3c": w3c_datetime(when),
         "as_at": today,
