@@ -7,6 +7,6 @@ WeasyPrint is imported only by the commands that render. One module per group of
 a new command is a new module imported here.
 """
 from ._shell import main
-from . import network, reports, specs, submissions, workbook  # noqa: F401  (each registers its commands)
+from . import network, register, reports, specs, submissions, workbook  # noqa: F401  (each registers its commands)
 
 __all__ = ["main"]

@@ -27,12 +27,18 @@ from ._shell import EXIT_INVALID, dump_json, err, format_option, make_console, o
               help="Where the per-site work runs: local worker processes, or an existing Dask cluster "
                    "(needs designation[dask]; the workers must see FOLDER and the output folder at the same paths).")
 @click.option("--scheduler", metavar="ADDRESS", help="The Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask).")
+@click.option("--register", "register_path", type=click.Path(dir_okay=False),
+              help="Record the run in this register (default: register.sqlite in the output folder).")
+@click.option("--no-register", is_flag=True, help="Do not record the run in a register.")
 def batch(folder: str, outdir: str, jobs: Optional[int], no_pdf: bool, created: Optional[str],
-          as_at: Optional[str], executor: str, scheduler: Optional[str]) -> None:
+          as_at: Optional[str], executor: str, scheduler: Optional[str], register_path: Optional[str],
+          no_register: bool) -> None:
     """Assess and render every submission in FOLDER, then the network summary.
 
-    Uses FOLDER's derogations.yaml, tailoring.yaml and reviews/<name>.yaml. Unchanged inputs are
-    not re-rendered.
+    Uses FOLDER's derogations.yaml, tailoring.yaml and reviews/<name>.yaml (a review goes with the
+    submission of its file name, or else of its site code; one that goes with none is an error).
+    Unchanged inputs are not re-rendered. Every run is recorded in the register (see `due` and
+    `history`). Outputs of a site whose input became invalid or was removed are moved to stale/.
 
     \b
     Examples:
@@ -41,9 +47,11 @@ def batch(folder: str, outdir: str, jobs: Optional[int], no_pdf: bool, created: 
       designation batch /shared/round -o /shared/out --executor dask --scheduler tcp://10.0.0.5:8786
 
     \b
-    Exit codes: 0 every site processed; 1 an input was invalid (the rest are still processed);
-    2 usage error; 130 interrupted (finished sites are kept).
+    Exit codes: 0 every site processed; 1 an input was invalid, or a review matches no submission
+    (the rest are still processed); 2 usage error; 130 interrupted (finished sites are kept).
     """
+    if register_path and no_register:
+        raise click.UsageError("--register and --no-register do not go together")
     from ..network import batch as batch_mod
 
     if executor == "dask" and not scheduler:
@@ -57,7 +65,7 @@ def batch(folder: str, outdir: str, jobs: Optional[int], no_pdf: bool, created: 
         with printer:
             result = batch_mod.run(folder, outdir, jobs=jobs, render=not no_pdf, created=when, progress=printer.update,
                                    as_at=parse_date(as_at) if as_at else None, executor=executor,
-                                   scheduler=scheduler)
+                                   scheduler=scheduler, register=register_path, record=not no_register)
     except KeyboardInterrupt:
         err("interrupted: finished sites are kept; run the same command again to resume")
         sys.exit(130)
@@ -78,6 +86,10 @@ def batch(folder: str, outdir: str, jobs: Optional[int], no_pdf: bool, created: 
          f"{rendered} rendered, {cached} unchanged; summary "
          f"{'failed' if result.summary_problem else 'rendered' if result.summary_rendered else 'unchanged'}; "
          f"{result.seconds:.1f}s -> {result.outdir}")
+    if result.run_id is not None:
+        from ..network.register import default_path
+
+        err(f"recorded as run {result.run_id} in {register_path or default_path(result.outdir)}")
     if not result.ok:
         sys.exit(EXIT_INVALID)
 

@@ -156,12 +156,16 @@ _FAIL_ON = {"not_designated": 0, "conditions": 1}
               help="Exit 3 if any outcome is at or below this level.")
 @click.option("--all", "show_all", is_flag=True,
               help="Text: also list the standards that do not apply (hidden by default; gaps come first).")
+@click.option("--record", "record", type=click.Path(dir_okay=False), metavar="REGISTER",
+              help="Also record these assessments in a register (created if missing).")
 def assess(files: tuple[str, ...], review: Optional[str], derogations: Optional[str], tailoring: Optional[str],
-           fmt: str, output: Optional[str], quiet: bool, fail_on: Optional[str], show_all: bool) -> None:
+           fmt: str, output: Optional[str], quiet: bool, fail_on: Optional[str], show_all: bool,
+           record: Optional[str]) -> None:
     """Score submissions, decide their designation outcome and explain it.
 
-    FILES are submissions, or folders of them (their derogations.yaml and tailoring.yaml are
-    used, never assessed); - reads one submission from standard input.
+    FILES are submissions, or folders of them; - reads one submission from standard input. The
+    folder's reviews/<name>.yaml, derogations.yaml and tailoring.yaml are used as batch uses
+    them (never assessed), unless given, and the output says which it applied.
 
     \b
     Examples:
@@ -169,6 +173,7 @@ def assess(files: tuple[str, ...], review: Optional[str], derogations: Optional[
       designation assess --format csv submissions/ -o network.csv
       designation assess --format jsonl submissions/ | jq -r '[.site.code, .outcome.status] | @tsv'
       designation assess -q --fail-on not_designated submissions/    # in CI: exit 3 on a failure
+      designation assess submissions/northfield.yaml --record register.sqlite
 
     \b
     Exit codes: 0 assessed; 1 an input is invalid (the rest are still assessed; with -o, nothing
@@ -176,6 +181,13 @@ def assess(files: tuple[str, ...], review: Optional[str], derogations: Optional[
     """
     from .. import api
     from ..textout import CSV_FIELDS, csv_rows, print_text
+
+    reg = None
+    records: list = []
+    if record:   # opened first: a register that cannot be written fails before any output
+        from ..network import register as reg_mod
+
+        reg = reg_mod.open_register(record)
 
     paths = [p for p in expand_paths(files) if p == STDIN or not api.is_settings_file(p)]
     if review and len(paths) != 1:
@@ -208,9 +220,14 @@ def assess(files: tuple[str, ...], review: Optional[str], derogations: Optional[
             except InputError as exc:
                 report_problems(exc.problems)
                 bad += 1
+                if reg is not None:
+                    records.append(reg_mod.SiteRecord(Path(str(path)).name, "invalid",
+                                                      problems=[str(p) for p in exc.problems]))
                 continue
             if not quiet:
                 report_problems(a.warnings)
+            if reg is not None:
+                records.append(reg_mod.SiteRecord(Path(a.submission.file).name, "assessed", result=a.to_json))
             worst = min(worst, _RANK[a.status])
             if quiet:
                 site = a.submission.site
@@ -228,6 +245,10 @@ def assess(files: tuple[str, ...], review: Optional[str], derogations: Optional[
         if fmt == "json" and not quiet:
             out.write("\n" if single else ("\n]\n" if written else "]\n"))
         out.flush()
+        if reg is not None:
+            with reg:
+                run_id = reg.record_run("assess", records, source=", ".join(files))
+            err(f"recorded as run {run_id} in {record}")
         if bad:
             if output:
                 err(f"{output}: not written, because an input is invalid")

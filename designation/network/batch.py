@@ -60,6 +60,7 @@ class BatchResult:
     summary_problem: Optional[Problem] = None
     problems: list[Problem] = field(default_factory=list)   # the folder's own (a review matching no submission)
     stale: list[dict[str, Any]] = field(default_factory=list)  # outputs moved aside: {name, reason, files}
+    run_id: Optional[int] = None                              # the run's id in the register, when recorded
 
     @property
     def invalid(self) -> list[SiteOutcome]:
@@ -167,11 +168,19 @@ def _summary(args: tuple) -> None:
 
 def site_key(sub: Path, spec_sha: str, review: Optional[Path], derogations: Optional[Path],
              tailoring: Optional[Path], as_at: str = "") -> str:
-    """What a site's outputs depend on: its inputs, the engine, the templates and the as-at day
+    """What a site's outputs depend on: its inputs (see :func:`key_from_hashes`) and the as-at day
     (a report flags what is overdue on that day)."""
+    content = key_from_hashes(_sha(sub), _sha(review), _sha(derogations), _sha(tailoring), spec_sha, __version__)
+    return hashlib.sha256(f"{content}\0{as_at}".encode()).hexdigest() if as_at else content
+
+
+def key_from_hashes(sub: Optional[str], review: Optional[str], derogations: Optional[str], tailoring: Optional[str],
+                    spec: str, engine_version: Optional[str]) -> str:
+    """The content key of a site's inputs, from their SHA-256 (None for an input not used): the
+    engine version, the spec and every input file. The register keys its assessments by it."""
     h = hashlib.sha256()
-    for part in (_sha(sub), _sha(review), _sha(derogations), _sha(tailoring), spec_sha, __version__, REPORT_VERSION,
-                 as_at):
+    for part in (sub or "-", review or "-", derogations or "-", tailoring or "-", spec, engine_version or "-",
+                 REPORT_VERSION):
         h.update(part.encode() + b"\0")
     return h.hexdigest()
 
@@ -258,8 +267,9 @@ def run(folder: str | Path, outdir: str | Path, *, jobs: Optional[int] = None, r
         created: Optional[dt.datetime] = None, progress: Optional[Callable[[SiteOutcome], None]] = None,
         review_dir: Optional[Path] = None, as_at: Optional[dt.date] = None, executor: str = "local",
         scheduler: Optional[str] = None, recycle_after: int = executors.RECYCLE_AFTER,
-        lock_wait: float = 10.0) -> BatchResult:
-    """Assess (and render) every submission in ``folder`` into ``outdir``.
+        lock_wait: float = 10.0, register: Optional[str | Path] = None, record: bool = True) -> BatchResult:
+    """Assess (and render) every submission in ``folder`` into ``outdir``; with ``record`` (the
+    default), append the run to the register (``register``, or ``register.sqlite`` in ``outdir``).
 
     ``as_at`` is the day reports judge overdue dates on (default: the ``created`` day, else today).
     ``executor`` is ``"local"`` (``jobs`` worker processes; by default as many as the cores and
@@ -276,8 +286,40 @@ def run(folder: str | Path, outdir: str | Path, *, jobs: Optional[int] = None, r
     if not os.access(out, os.W_OK):
         raise InputError.at(str(out), "output folder is not writable")
     with OutputLock(out, lock_wait):
-        return _run(folder, out, jobs=jobs, render=render, created=created, progress=progress, review_dir=review_dir,
-                    as_at=as_at, executor=executor, scheduler=scheduler, recycle_after=recycle_after)
+        reg = None
+        if record:   # opened (created, migrated, checked) first: a bad register fails before any work
+            from . import register as register_mod
+
+            reg = register_mod.open_register(register or register_mod.default_path(out))
+        try:
+            started = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+            result = _run(folder, out, jobs=jobs, render=render, created=created, progress=progress,
+                          review_dir=review_dir, as_at=as_at, executor=executor, scheduler=scheduler,
+                          recycle_after=recycle_after)
+            if reg is not None:
+                result.run_id = _record(reg, folder, out, result, started)
+            return result
+        finally:
+            if reg is not None:
+                reg.close()
+
+
+def _record(reg: Any, folder: Path, out: Path, result: "BatchResult", started: str) -> int:
+    """One transaction: the run and every site's state, in the main process from the per-site results."""
+    from .register import SiteRecord
+
+    def reader(path: Optional[str]) -> Callable[[], Optional[dict[str, Any]]]:
+        return lambda: json.loads(Path(path).read_text()) if path and Path(path).is_file() else None
+
+    sites = []
+    for o in result.sites:
+        state = {"rendered": "assessed"}.get(o.state, o.state)
+        if state in ("assessed", "cached") and not (o.json_path and Path(o.json_path).is_file()):
+            state = "failed"
+        # keyed by the result's own input hashes (the cache key also holds the as-at day)
+        sites.append(SiteRecord(Path(o.file).name, state, None, reader(o.json_path), [str(p) for p in o.problems]))
+    return reg.record_run("batch", sites, source=str(folder.resolve()), output=str(out.resolve()),
+                          started_at=started, removed_from_previous=True)
 
 
 def _run(folder: Path, out: Path, *, jobs: Optional[int], render: bool, created: Optional[dt.datetime],
