@@ -10,7 +10,8 @@ from typing import Any, Optional
 import click
 
 from ..errors import InputError
-from ._shell import EXIT_OUTCOME, err, main, parse_date, report_problems
+from ._shell import (EXIT_OUTCOME, _guard_output, dump_json, err, main, open_output, output_option, parse_date,
+                     report_problems)
 
 
 def _open_source(source: str) -> tuple[Any, str]:
@@ -50,10 +51,11 @@ def _open_source(source: str) -> tuple[Any, str]:
               help="How far ahead to look: 30d, 4w, 3m (30-day months) or a number of days.")
 @click.option("--on", "on_date", help="The day to count from, YYYY-MM-DD (default: today).")
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "json", "ics"]), default="text", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
+@output_option
 @click.option("--fail-on", type=click.Choice(["overdue"]), help="Exit 3 if anything is overdue (for a scheduled job).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing; the exit code says whether anything is overdue.")
 def due(source: str, within: str, on_date: Optional[str], fmt: str, output: Optional[str],
-        fail_on: Optional[str]) -> None:
+        fail_on: Optional[str], quiet: bool) -> None:
     """What falls due or is overdue: conditions, recommendations with plans, derogations expiring,
     evidence going stale and re-designations, grouped by site and owner.
 
@@ -61,6 +63,16 @@ def due(source: str, within: str, on_date: Optional[str], fmt: str, output: Opti
     (assessed now). Sites whose latest input is invalid or removed are named, not listed as
     current. --format ics writes one calendar event per item with reminders 30, 7 and 1 days
     before.
+
+    \b
+    Examples:
+      designation due out/ --on 2026-12-01
+      designation due out/register.sqlite --within 90d --format ics -o due.ics
+      designation due out/ --fail-on overdue -q    # a scheduled job: exit 3 when anything is overdue
+
+    \b
+    Exit codes: 0 listed; 1 the register or a submission is invalid; 2 usage error; 3 something
+    is overdue and --fail-on overdue was given.
     """
     from ..network import due as due_mod
 
@@ -74,22 +86,26 @@ def due(source: str, within: str, on_date: Optional[str], fmt: str, output: Opti
         d = due_mod.items(reg, on, days)
     data: bytes
     if fmt == "json":
-        data = (json.dumps(d, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        data = (dump_json(d) + "\n").encode("utf-8")
     elif fmt == "csv":
         data = due_mod.render_csv(d).encode("utf-8")
     elif fmt == "ics":
         data = due_mod.render_ics(d)
     else:
         data = due_mod.render_text(d).encode("utf-8")
-    if output:
+    if quiet:
+        pass
+    elif output and output != "-":
         from ..atomic import write_bytes
 
+        _guard_output(output, [Path(source)])
         write_bytes(output, data)
         err(f"wrote {output}: {len(d['items'])} item(s), {d['overdue']} overdue")
     else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    if fmt != "text":
+        with open_output(None) as out:
+            out.write(data.decode("utf-8"))
+            out.flush()
+    if fmt != "text" and not quiet:
         for s in d["stale_sites"]:
             err(f"note: {s['submission_file']} has no current assessment (input {s['state']}); its items are not listed")
     if fail_on == "overdue" and d["overdue"]:
@@ -102,7 +118,18 @@ def due(source: str, within: str, on_date: Optional[str], fmt: str, output: Opti
               type=click.Path(), help="The register, or a batch output folder holding one.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def history(site_code: str, register_path: str, fmt: str) -> None:
-    """Every recorded assessment of one site: outcome, score, and what changed since the one before."""
+    """Every recorded assessment of one site: outcome, score, and what changed since the one before.
+
+    A site whose code changed between rounds is followed through its submission file name.
+
+    \b
+    Examples:
+      designation history ZZN01 --register out/
+      designation history ZZN01 --register out/register.sqlite --format json
+
+    \b
+    Exit codes: 0 shown; 1 no such site in the register, or the register is invalid; 2 usage error.
+    """
     from ..network import history as history_mod, register as reg_mod
 
     p = Path(register_path)
@@ -111,7 +138,7 @@ def history(site_code: str, register_path: str, fmt: str) -> None:
     with reg_mod.open_register(p, readonly=True) as reg:
         h = history_mod.history(reg, site_code)
     if fmt == "json":
-        click.echo(json.dumps(h, indent=2, ensure_ascii=False))
+        click.echo(dump_json(h))
     else:
         click.echo(history_mod.render_text(h), nl=False)
 
@@ -122,7 +149,17 @@ def history(site_code: str, register_path: str, fmt: str) -> None:
 @click.option("--print-metadata", is_flag=True, help="Print the Datasette metadata (canned queries) and exit.")
 def browse(source: str, port: int, print_metadata: bool) -> None:
     """Browse a register read-only in Datasette (pip install 'designation[browse]'), with canned
-    queries: sites by outcome, conditions overdue, everything due, sites closest to a change."""
+    queries: sites by outcome, conditions overdue, everything due, sites closest to a change.
+
+    \b
+    Examples:
+      designation browse out/                      # then open http://127.0.0.1:8001/
+      designation browse out/ --print-metadata > metadata.json
+
+    \b
+    Exit codes: 0 Datasette stopped; 1 the register is invalid or Datasette is not installed;
+    2 usage error.
+    """
     import importlib.util
     import subprocess
     import tempfile

@@ -98,13 +98,13 @@ def render_csv(d: dict[str, Any]) -> str:
     import csv
     import io
 
-    from ..report.network import _cell
+    from ..textsafe import csv_cell
 
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_FIELDS)
     for i in d["items"]:
-        w.writerow([_cell(i[k]) if isinstance(i[k], str) else i[k] for k in CSV_FIELDS])
+        w.writerow([csv_cell(i[k]) for k in CSV_FIELDS])
     return buf.getvalue()
 
 
