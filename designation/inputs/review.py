@@ -120,6 +120,9 @@ def parse(doc: yamlsafe.Document, spec: Spec, site_code: Optional[str] = None) -
 # silently ignored by another.
 
 
+SUBMISSION_SUFFIXES = (".yaml", ".xlsx", ".xlsm")
+
+
 @dataclass
 class Match:
     review: Optional[Path]
@@ -127,8 +130,11 @@ class Match:
 
 
 def site_code_of(path: str | Path) -> Optional[str]:
-    """The ``site`` code a submission (``site.code``) or review (``site``) names; None if unreadable."""
+    """The ``site`` code a YAML submission (``site.code``) or review (``site``) names; None if
+    unreadable (a workbook submission is matched to its review by file name only)."""
     p = Path(path)
+    if p.suffix != ".yaml":
+        return None
     try:
         st = p.stat()
     except OSError:
@@ -159,13 +165,15 @@ def match_folder(subs: list[Path], review_dir: Path,
     """Pair every review in ``review_dir`` with a submission in ``subs``; a review that goes
     with none (or is ambiguous) is a located problem, never silently skipped."""
     code_of = code_of or site_code_of
-    by_name = {p.name: p for p in subs}
+    by_name: dict[str, Path] = {}
+    for p in sorted(subs, key=lambda p: p.suffix != ".yaml"):   # site.yaml before site.xlsx
+        by_name.setdefault(p.stem, p)
     matches: dict[Path, Match] = {}
     problems: list[Problem] = []
     codes: Optional[dict[str, list[Path]]] = None
     rest = []
     for r in review_files(review_dir):   # file names first, so a code match never displaces one
-        sub = by_name.get(r.name)
+        sub = by_name.get(r.stem)
         if sub is not None:
             matches[sub] = Match(r, "file name")
         else:
@@ -183,7 +191,7 @@ def match_folder(subs: list[Path], review_dir: Path,
                     codes.setdefault(c, []).append(p)
         cands = codes.get(code, [])
         if not cands:
-            problems.append(_located(r, f"review matches no submission: no file named {r.name} and no submission "
+            problems.append(_located(r, f"review matches no submission: none named {r.stem} and none "
                                         f"for site {code!r}"))
         elif len(cands) > 1:
             problems.append(_located(r, f"review for site {code!r} matches several submissions "
@@ -199,17 +207,19 @@ def match_folder(subs: list[Path], review_dir: Path,
 def find(sub: Path, review_dir: Optional[Path] = None) -> Match:
     """The review that goes with one submission, found exactly as ``batch`` finds it."""
     review_dir = review_dir or sub.parent / "reviews"
-    if (review_dir / sub.name).is_file():
-        return Match(review_dir / sub.name, "file name")
+    if (review_dir / f"{sub.stem}.yaml").is_file():
+        return Match(review_dir / f"{sub.stem}.yaml", "file name")
     code = site_code_of(sub)
     if code is None:
         return Match(None)
-    if not any(site_code_of(r) == code for r in review_files(review_dir) if not (sub.parent / r.name).is_file()):
+    if not any(site_code_of(r) == code for r in review_files(review_dir)
+               if not any((sub.parent / f"{r.stem}{ext}").is_file() for ext in SUBMISSION_SUFFIXES)):
         return Match(None)
     # rare: a review named after no submission names this site; settle it as batch does
     from ..api import is_settings_file
 
-    subs = sorted(p for p in sub.parent.glob("*.yaml") if p.is_file() and not is_settings_file(p))
+    subs = sorted(p for p in sub.parent.iterdir()
+                  if p.suffix in SUBMISSION_SUFFIXES and p.is_file() and not is_settings_file(p))
     matches, _ = match_folder(subs, review_dir)
     return next((m for p, m in matches.items() if p.name == sub.name), Match(None))
 
