@@ -22,7 +22,7 @@ import bench_startup  # noqa: E402
 from designation.network import executors  # noqa: E402
 
 
-def main(quick: bool = False, context: bool = True) -> None:
+def main(quick: bool = False, context: bool = True, runs: int | None = None, memory_json: str | None = None) -> None:
     rows: list[tuple[str, str, str, str, str]] = []
 
     def add(name: str, value: str, goal: str, ok: bool | None, context: str) -> None:
@@ -31,7 +31,7 @@ def main(quick: bool = False, context: bool = True) -> None:
 
     # --- the goals: whole processes through the CLI, realistic submissions (bench_cli)
     n = 300 if quick else 1000
-    runs = 3 if quick else 5
+    runs = runs or (3 if quick else 5)
     c = bench_cli.assess_validate(n, runs)
     note = f"median of {runs} interleaved runs, CPU time; parse {c['t_parse']:.2f}s"
     add(f"`assess --format json` of {n} realistic submissions vs a C-YAML parse of the same files",
@@ -47,17 +47,24 @@ def main(quick: bool = False, context: bool = True) -> None:
     add("`designation report` vs a WeasyPrint process rendering the same HTML", f"{r['ratio']:.3f}x", "<= 1.10x",
         r["ratio"] <= 1.10, f"median of {runs} interleaved runs, CPU time; ours {r['ours']:.2f}s, "
                             f"WeasyPrint {r['weasyprint']:.2f}s")
+    load_before = os.getloadavg()[0]
     b = bench_cli.batch_scaling(20 if quick else 40)
+    load = f"load average {load_before:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     add(f"`batch --jobs 2` vs `--jobs 1`, {b['sites']} sites with PDFs", f"{b['speedup']:.2f}x", ">= 1.9x",
         b["speedup"] >= 1.9, f"wall time; --jobs 1 {b['jobs1']:.1f}s, --jobs 2 {b['jobs2']:.1f}s and "
-                             f"{b['jobs2_again']:.1f}s on {os.cpu_count()} cores")
+                             f"{b['jobs2_again']:.1f}s; {load}")
     if "dask" in b:
         add("`batch --executor dask` on a 2-worker local cluster vs `--jobs 2`", f"{b['dask_ratio']:.2f}x",
             "<= 1.15x, outputs byte-identical", b["dask_ratio"] <= 1.15 and b["identical"],
-            f"wall time; dask {b['dask']:.1f}s; byte-identical: {b['identical']}")
+            f"wall time; dask {b['dask']:.1f}s; byte-identical: {b['identical']}; {load}")
     add("batch re-run with nothing changed vs the cold run", f"{100 * b['rerun_share']:.1f}%", "< 10%",
         b["rerun_share"] < 0.10, f"re-run {b['rerun']:.2f}s")
-    m = bench_cli.worker_memory(10, 40 if quick else 200)
+    if memory_json:  # measured separately (python benchmarks/bench_cli.py memory 10 200 > FILE)
+        import json
+
+        m = json.loads(Path(memory_json).read_text())
+    else:
+        m = bench_cli.worker_memory(10, 40 if quick else 200)
     add(f"peak memory of a process rendering as a batch worker does, after {m['large']} reports vs after "
         f"{m['small']}", f"{m['ratio']:.2f}x", "<= 1.2x", m["ratio"] <= 1.2,
         f"{m['rss_few']:.0f} MB -> {m['rss_big']:.0f} MB without recycling; batch workers are replaced after "
@@ -87,7 +94,7 @@ def context_rows(add, quick: bool) -> None:
     add("(in process) site report (`write_pdf`) vs WeasyPrint rendering the same HTML", f"{r['ratio']:.3f}x",
         "(context)", None, f"ours {r['ours']:.2f}s, WeasyPrint {r['weasyprint']:.2f}s")
     add("pages for a 150-standard report", str(r["pages_150"]), "< 15", r["pages_150"] < 15, "typical mix")
-    m = bench_batch.memory(200 if quick else 1000, 10)
+    m = bench_batch.memory(200, 10)  # context only: 2,000 vs 200 keeps the run short
     add(f"peak memory, `assess` of {m['large']} vs {m['small']} submissions", f"{m['assess_ratio']:.2f}x",
         "flat (< 1.5x)", m["assess_ratio"] < 1.5, f"{m['assess_small']:.0f} MB -> {m['assess_large']:.0f} MB")
     add(f"peak memory, `batch --no-pdf` of {m['large']} vs {m['small']} submissions", f"{m['batch_ratio']:.2f}x",
@@ -101,7 +108,9 @@ def write(rows: list[tuple[str, str, str, str, str]], quick: bool) -> None:
     lines = ["# Benchmark results", "",
              f"Measured {dt.date.today().isoformat()} on {platform.machine()}, {os.cpu_count()} cores, Python "
              f"{platform.python_version()}, by `python benchmarks/run_all.py{' --quick' if quick else ''}`. Each figure is "
-             "a ratio of two measurements taken in the same run; absolute times are context only.", "",
+             "a ratio of two measurements taken in the same run; absolute times are context only. Load average "
+             f"when the table was written: {os.getloadavg()[0]:.1f} (a wall-time ratio means little when the "
+             "machine's cores are already busy with other work).", "",
              "| measure | result | goal | | context |", "|---|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows]
     # notes written by hand below the marker (profiles, why a goal is missed) are kept
@@ -112,4 +121,7 @@ def write(rows: list[tuple[str, str, str, str, str]], quick: bool) -> None:
 
 
 if __name__ == "__main__":
-    main("--quick" in sys.argv, context="--no-context" not in sys.argv)
+    args = sys.argv[1:]
+    main("--quick" in args, context="--no-context" not in args,
+         runs=int(args[args.index("--runs") + 1]) if "--runs" in args else None,
+         memory_json=args[args.index("--memory-json") + 1] if "--memory-json" in args else None)
