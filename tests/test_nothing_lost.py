@@ -68,7 +68,8 @@ def test_assess_and_report_apply_the_folders_review_as_batch_does_and_say_so(rou
     res = run("report", sub, "-o", str(tmp_path / "r.pdf"), "--html", str(html))
     assert res.exit_code == 0, res.output
     page = html.read_text()
-    assert "Review file applied" in page and "reviews/ucc-riverside-colocated.yaml (matched by file name)" in page
+    assert "Review (reviews/ucc-riverside-colocated.yaml) SHA-256" in page
+    assert "Derogations (derogations.yaml) SHA-256" in page
     assert "not designated" in res.output.lower()
 
 

@@ -358,6 +358,18 @@ def _hashes(inputs: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     return out
 
 
+def _named_hashes(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Each input's hash, naming the review, derogations or tailoring file it came from."""
+    files = inputs.get("files") if isinstance(inputs.get("files"), Mapping) else {}
+    out = []
+    for word, full, _ in _hashes(inputs):
+        name = files.get(word) if word in ("review", "derogations", "tailoring") else None
+        if name and word == "review" and files.get("review_match") == "site code":
+            name += ", matched by site code"
+        out.append((f"{word} ({name})" if name else word, full))
+    return out
+
+
 @dataclass(frozen=True)
 class Headline:
     """What a report says the site is, first and largest: the cover badge, the summary line and
@@ -404,20 +416,6 @@ def _article(noun: str) -> str:
     from ..rules import article
 
     return article(noun)
-
-
-def applied_files(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Which review, derogations and tailoring files the result applied: (what, file or "none")."""
-    files = inputs.get("files")
-    if not isinstance(files, Mapping):
-        return []
-    out = []
-    for word in ("review", "derogations", "tailoring"):
-        name = files.get(word)
-        how = files.get("review_match") if word == "review" else None
-        out.append((word, f"{name} (matched by {how})" if name and how in ("file name", "site code")
-                    else str(name) if name else "none"))
-    return out
 
 
 def outcome_sentence(r: Mapping[str, Any]) -> str:
@@ -618,7 +616,7 @@ def site_view(result: Mapping[str, Any], created: dt.datetime | None = None,
         "r": r,
         "doc_id": doc_id,
         "hashes": _hashes(r["inputs"]),
-        "applied": applied_files(r["inputs"]),
+        "named_hashes": _named_hashes(r["inputs"]),
         "created": when,
         "created_w3c": w3c_datetime(when),
         "as_at": today,
