@@ -228,10 +228,29 @@ def batch_scaling(n: int = 40, dask: bool = True) -> dict[str, float]:
 
 
 def _same_tree(a: Path, b: Path) -> bool:
+    """Every file byte for byte; the register (it records when each run was made) by its rows."""
     names = sorted(p.name for p in a.iterdir())
     if names != sorted(p.name for p in b.iterdir()):
         return False
-    return all(filecmp.cmp(a / x, b / x, shallow=False) for x in names)
+    files = [x for x in names if not x.startswith("register.sqlite")]
+    rows_same = _rows(a / "register.sqlite") == _rows(b / "register.sqlite")
+    return rows_same and all(filecmp.cmp(a / x, b / x, shallow=False) for x in files)
+
+
+def _rows(path: Path) -> dict:
+    import sqlite3
+
+    if not path.is_file():
+        return {}
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        out = {}
+        for (t,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'runs'"):
+            cols = [c[1] for c in con.execute(f'PRAGMA table_info("{t}")') if not c[1].endswith("_at")]
+            out[t] = sorted(con.execute(f'SELECT {", ".join(cols)} FROM "{t}"').fetchall(), key=repr)
+        return out
+    finally:
+        con.close()
 
 
 WORKER = """

@@ -62,17 +62,25 @@ def main(quick: bool = False, context: bool = True, runs: int | None = None, mem
     if memory_json:  # measured separately (python benchmarks/bench_cli.py memory 10 200 > FILE)
         import json
 
-        m = json.loads(Path(memory_json).read_text())
+        text = Path(memory_json).read_text() if Path(memory_json).is_file() else ""
+        m = json.loads(text) if text.strip() else None
     else:
         m = bench_cli.worker_memory(10, 40 if quick else 200)
+    if m is None:
+        add("peak memory of a process rendering as a batch worker does, after 200 reports vs after 10", "-",
+            "<= 1.2x", None, "not measured in this run")
+    else:
+        _memory_row(add, m)
+    if context:
+        context_rows(add, quick)
+    write(rows, quick)
+
+
+def _memory_row(add, m: dict) -> None:
     add(f"peak memory of a process rendering as a batch worker does, after {m['large']} reports vs after "
         f"{m['small']}", f"{m['ratio']:.2f}x", "<= 1.2x", m["ratio"] <= 1.2,
         f"{m['rss_few']:.0f} MB -> {m['rss_big']:.0f} MB without recycling; batch workers are replaced after "
         f"{executors.RECYCLE_AFTER} reports each")
-
-    if context:
-        context_rows(add, quick)
-    write(rows, quick)
 
 
 def context_rows(add, quick: bool) -> None:

@@ -56,20 +56,30 @@ SMALL = ("utc-westgate-national", "asthma-pharmacy-kennington", "ucc-riverside-c
          "hbpos-hollybank-ward-staffed")
 
 
+REGISTER = "register.sqlite"
+
+
 def _outputs(folder) -> dict[str, bytes]:
-    """Every output file's bytes; the register is a log of the run (who, when), compared by its
-    recorded assessments instead (see _recorded)."""
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())
-            if p.is_file() and not p.name.endswith(".part") and p.name != "register.sqlite"}
+    """Every output's bytes; the register (which records when and by whom each run was made) as
+    its rows about the sites, which must be the same."""
+    out = {p.name: p.read_bytes() for p in sorted(folder.iterdir())
+           if p.is_file() and not p.name.endswith(".part") and not p.name.startswith(REGISTER)}
+    if (folder / REGISTER).is_file():
+        out[REGISTER] = repr(_register_rows(folder / REGISTER)).encode()
+    return out
 
 
-def _recorded(folder) -> list[tuple]:
+def _register_rows(path) -> dict[str, list]:
     import sqlite3
 
-    con = sqlite3.connect(folder / "register.sqlite")
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return con.execute("SELECT submission_file, site_code, status, document_id FROM assessments "
-                           "ORDER BY submission_file").fetchall()
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'runs'")]
+        rows = {}
+        for t in sorted(tables):  # every column but the times things were done at
+            cols = [c[1] for c in con.execute(f'PRAGMA table_info("{t}")') if not c[1].endswith("_at")]
+            rows[t] = sorted(con.execute(f'SELECT {", ".join(cols)} FROM "{t}"').fetchall(), key=repr)
+        return rows
     finally:
         con.close()
 
