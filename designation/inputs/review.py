@@ -209,11 +209,14 @@ def find(sub: Path, review_dir: Optional[Path] = None) -> Match:
     review_dir = review_dir or sub.parent / "reviews"
     if (review_dir / f"{sub.stem}.yaml").is_file():
         return Match(review_dir / f"{sub.stem}.yaml", "file name")
-    code = site_code_of(sub)
-    if code is None:
+    # reviews named after no submission: only they can match by site code (usually there are none,
+    # and then the submission is not read a second time just for its code)
+    loose = [r for r in review_files(review_dir)
+             if not any((sub.parent / f"{r.stem}{ext}").is_file() for ext in SUBMISSION_SUFFIXES)]
+    if not loose:
         return Match(None)
-    if not any(site_code_of(r) == code for r in review_files(review_dir)
-               if not any((sub.parent / f"{r.stem}{ext}").is_file() for ext in SUBMISSION_SUFFIXES)):
+    code = site_code_of(sub)
+    if code is None or not any(site_code_of(r) == code for r in loose):
         return Match(None)
     # rare: a review named after no submission names this site; settle it as batch does
     from ..api import is_settings_file
