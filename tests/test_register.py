@@ -105,6 +105,9 @@ def test_history_shows_both_rounds_and_what_changed(two_rounds):
     assert [x["id"] for x in h["rounds"][1]["changes"]["newly_met"]] == ["LQS-ED-01"]
     review = json.loads(run("history", "ZZR01", "--register", reg, "--format", "json").output)
     assert len(review["rounds"]) == 2 and review["rounds"][1]["changes"]["movement"] == "down"
+    assert review["rounds"][1]["inputs_changed"] == ["review"] and h["rounds"][1]["inputs_changed"] == ["submission"]
+    text = run("history", "ZZR01", "--register", reg).output
+    assert "inputs changed: review (reviews/ucc-riverside-colocated.yaml)" in text
     assert review["rounds"][1]["inputs"]["review_file"] == "reviews/ucc-riverside-colocated.yaml"
     east = json.loads(run("history", "ZZE01", "--register", reg, "--format", "json").output)
     assert [r["assessed_on"] for r in east["rounds"]] == ["2026-09-07", "2026-11-07"]

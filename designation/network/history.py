@@ -12,6 +12,8 @@ from ..errors import InputError
 from . import diff as diff_mod
 
 SCHEMA = "designation.history/1"
+INPUTS = (("submission", "submission_sha256"), ("review", "review_sha256"), ("derogations", "derogations_sha256"),
+          ("tailoring", "tailoring_sha256"), ("specification", "spec_sha256"), ("engine", "engine_version"))
 
 
 def _as_result(reg: Any, a: dict[str, Any]) -> dict[str, Any]:
@@ -53,9 +55,10 @@ def history(reg: Any, code: str) -> dict[str, Any]:
     for a in rows:
         runs = [e["run_id"] for e in events if e["assessment_id"] == a["id"]]
         prev = previous.get(a["submission_file"]) or last_any
-        change = None
+        change, inputs_changed = None, []
         if prev is not None:
             change = diff_mod.diff(_as_result(reg, prev), _as_result(reg, a))
+            inputs_changed = [what for what, col in INPUTS if prev[col] != a[col]]
             if prev["site_code"] != a["site_code"]:
                 how = "by file name" if prev["submission_file"] == a["submission_file"] else "by site code"
                 notes.append(f"site code changed from {prev['site_code']} to {a['site_code']} in "
@@ -81,6 +84,7 @@ def history(reg: Any, code: str) -> dict[str, Any]:
                        "derogations_file": a["derogations_file"], "tailoring_file": a["tailoring_file"]},
             "warnings": json.loads(a["warnings"] or "[]"),
             "changes": change,
+            "inputs_changed": inputs_changed,
         })
         previous[a["submission_file"]] = a
         last_any = a
@@ -121,7 +125,11 @@ def render_text(h: dict[str, Any]) -> str:
         for w in r["warnings"]:
             lines.append(f"  warning: {w}")
         if r["changes"] is not None:
-            lines.append(f"  Changes since round {r['round'] - 1}:")
+            files = {"review": r["inputs"]["review_file"], "derogations": r["inputs"]["derogations_file"],
+                     "tailoring": r["inputs"]["tailoring_file"], "submission": r["submission_file"]}
+            changed = [f"{w} ({files[w]})" if files.get(w) else w for w in r["inputs_changed"]]
+            lines.append(f"  Changes since round {r['round'] - 1}"
+                         + (f" (inputs changed: {', '.join(changed)})" if changed else "") + ":")
             lines += ["    " + x for x in diff_mod.render_text(r["changes"]).splitlines()[1:]]
     if h["stale_events"]:
         lines.append("")
