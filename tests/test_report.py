@@ -238,8 +238,10 @@ def test_pdf_embeds_inputs_and_result(site_pdf, assessment):
     result, _, path = site_pdf
     files = pdf.read_attachments(path)
     assert files["submission.yaml"] == (SUBMISSIONS / SITE).read_bytes()
-    assert json.loads(files["result.json"]) == json.loads(json.dumps(result))
-    assert files["result.json"] == view.result_json(result)
+    embedded = json.loads(files["result.json"])
+    assert embedded.pop("report") == {"kind": "site", "pages": len(reader(site_pdf[1]).pages)}
+    assert embedded == json.loads(json.dumps(result))
+    assert files["result.json"] == view.result_json(pdf.with_pages(result, "site", embedded_pages(files)))
     assert set(files) == {"result.json"} | set(api.report_attachments(assessment.inputs))
 
 
@@ -296,8 +298,8 @@ def test_verify_finds_a_swapped_input(site_pdf, assessment, tmp_path, monkeypatc
     files = api.report_attachments(assessment.inputs)
     files["submission.yaml"] = files["submission.yaml"].replace(b"value: 12", b"value: 16", 1)
 
-    def same_pdf(source, attached, created, doc_id, fetcher=None):  # reuse the layout, swap the file
-        assert set(attached) >= {"submission.yaml", "result.json"}
+    def same_pdf(source, attached, created, doc_id, fetcher=None, recorded=None):  # reuse the layout, swap the file
+        assert set(attached) >= {"submission.yaml"}
         return _rewrite_attachment(data, "submission.yaml", attached["submission.yaml"])
 
     monkeypatch.setattr(pdf, "render_pdf_bytes", same_pdf)
@@ -320,6 +322,10 @@ def _rewrite_attachment(data: bytes, name: str, content: bytes) -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def embedded_pages(files: dict) -> int:
+    return json.loads(files["result.json"])["report"]["pages"]
 
 
 def test_verify_rejects_a_pdf_without_inputs(tmp_path):

@@ -81,33 +81,53 @@ def report(file: Optional[str], review: Optional[str], derogations: Optional[str
 
 @main.command()
 @click.argument("pdf", type=click.Path(dir_okay=False))
+@click.option("--trust", "trust", multiple=True, type=click.Path(dir_okay=False),
+              help="A certificate (PEM or DER) the report must be signed with, or issued by. Repeatable.")
+@click.option("--manifest", type=click.Path(dir_okay=False),
+              help="The manifest.json a batch published: the PDF must be the file it lists.")
 @format_option("text", "json")
 @output_option
 @quiet_option("Print nothing: the exit code alone says whether the report is genuine.")
-def verify(pdf: str, fmt: str, output: Optional[str], quiet: bool) -> None:
-    """Re-score the inputs embedded in a report and confirm its outcome.
+def verify(pdf: str, trust: tuple[str, ...], manifest: Optional[str], fmt: str, output: Optional[str],
+           quiet: bool) -> None:
+    """Check a report: every page prints what its embedded result says, the embedded inputs
+    re-score to it, and its signature (or a published manifest) proves it unchanged.
+
+    Prints the site, identifier, specification and edition, outcome and assessment date it
+    confirmed, so you can compare them with the page in front of you. An unsigned report checked
+    without --manifest passes with a warning: only a signature or a published manifest proves
+    it was not regenerated.
 
     \b
     Examples:
       designation verify northfield.pdf
+      designation verify northfield.pdf --trust network-ca.pem
+      designation verify out/northfield.pdf --manifest out/manifest.json
       designation verify --format json northfield.pdf -o check.json
 
     \b
-    Exit codes: 0 the embedded inputs give the recorded outcome; 1 they do not, or the file is
-    not a readable report; 2 usage error.
+    Exit codes: 0 genuine; 1 a mismatch, a sign of tampering, a signature that is invalid,
+    untrusted or expired, or a file that is not a readable report; 2 usage error.
     """
-    from ..report.verify import verify_pdf
+    from ..report.verify import verify_report
 
-    ok, differences = verify_pdf(pdf)
-    with open_output(output, [Path(pdf)]) as out:
+    v = verify_report(pdf, trust=trust, manifest=manifest)
+    name = click.format_filename(pdf)
+    with open_output(output, [Path(pdf)] + [Path(t) for t in trust] + ([Path(manifest)] if manifest else [])) as out:
         if quiet:
             pass
         elif fmt == "json":
-            out.write(dump_json({"file": pdf, "ok": ok, "differences": differences}) + "\n")
-        elif ok:
-            out.write(f"ok: {pdf}: the embedded inputs give the recorded outcome\n")
+            out.write(dump_json({"file": pdf, "ok": v.ok, "kind": v.kind, "confirmed": v.facts if v.ok else None,
+                                 "document_id": v.document_id, "signer": v.signer,
+                                 "differences": v.problems + v.notes, "warnings": v.warnings}) + "\n")
+        elif v.ok:
+            out.write(f"ok: {name}: {v.facts}\n")
+            if v.signer:
+                out.write(f"  signed by {v.signer}\n")
+            for w in v.warnings:
+                err(f"warning: {name}: {w}")
         else:
-            for d in differences:
-                err(f"{pdf}: {d}")
-    if not ok:
+            for d in v.problems + v.notes:
+                err(f"{name}: {d}")
+    if not v.ok:
         sys.exit(EXIT_INVALID)

@@ -15,7 +15,7 @@ import io
 import os
 import threading
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from . import html, view
 
@@ -28,7 +28,12 @@ DESCRIPTIONS = {
     "tailoring.yaml": "Network tailoring of parameters",
     "result.json": "Assessment result (designation.assessment/1) this report was rendered from",
     "network-matrix.csv": "Sites by standards matrix",
+    "results.json": "Every site's result (designation.network/1) this summary was rendered from",
 }
+# The key ``result.json`` gains once the report is laid out: {"kind", "pages"}. It is not part of
+# the document id (which is known before layout and printed on every page).
+RENDERED = "report"
+NETWORK_SCHEMA = "designation.network/1"
 MAX_ATTACHMENTS_BYTES = 64 * 1024 * 1024
 
 
@@ -47,9 +52,27 @@ def write_pdf(result: Mapping[str, Any], out: str | os.PathLike, *,
     """
     when = view.pinned(created)
     files = dict(attachments or {})
-    files["result.json"] = view.result_json(result)
+    files.pop("result.json", None)
     source = html.render_html(result, created=when, as_at=as_at)
-    return _write(source, out, files, when, view.document_id(result))
+
+    def recorded(pages: int) -> dict[str, bytes]:
+        return {"result.json": view.result_json(with_pages(result, "site", pages))}
+
+    return _write(source, out, files, when, view.document_id(result), recorded)
+
+
+def with_pages(result: Mapping[str, Any], kind: str, pages: int) -> dict[str, Any]:
+    """``result`` as a report embeds it: plus what the layout decided (the page count)."""
+    out = {k: v for k, v in result.items() if k != RENDERED}
+    out[RENDERED] = {"kind": kind, "pages": pages}
+    return out
+
+
+def network_document(results: list[Mapping[str, Any]], pages: int) -> dict[str, Any]:
+    """What a network summary embeds as ``results.json``: every site's result and document id."""
+    return {"schema": NETWORK_SCHEMA, RENDERED: {"kind": "network", "pages": pages},
+            "document_id": view.network_id(results),
+            "sites": [{"document_id": r.get("document_id") or view.document_id(r), "result": r} for r in results]}
 
 
 def write_network_pdf(results: Iterable[Mapping[str, Any]], out: str | os.PathLike, *,
@@ -61,12 +84,17 @@ def write_network_pdf(results: Iterable[Mapping[str, Any]], out: str | os.PathLi
     when = view.pinned(created)
     source = html.render_network_html(results, created=when, as_at=as_at)
     files = {"network-matrix.csv": network_matrix_csv(results).encode("utf-8")}
-    return _write(source, out, files, when, view.network_id(results))
+
+    def recorded(pages: int) -> dict[str, bytes]:
+        return {"results.json": view.result_json(network_document(results, pages))}
+
+    return _write(source, out, files, when, view.network_id(results), recorded)
 
 
 def render_pdf_bytes(source: str, files: Mapping[str, bytes], created: dt.datetime, doc_id: str,
-                     fetcher: Any = None) -> bytes:
-    """Lay out ``source`` (HTML from :mod:`.html`) to PDF bytes. ``fetcher`` is for tests."""
+                     fetcher: Any = None, recorded: Callable[[int], Mapping[str, bytes]] | None = None) -> bytes:
+    """Lay out ``source`` (HTML from :mod:`.html`) to PDF bytes. ``fetcher`` is for tests;
+    ``recorded(pages)`` gives the files that record the layout (the page count), embedded too."""
     from weasyprint import HTML, Attachment
     from weasyprint.urls import FatalURLFetchingError
 
@@ -75,13 +103,6 @@ def render_pdf_bytes(source: str, files: Mapping[str, bytes], created: dt.dateti
     shared = fetcher is None and _LINK in source  # our own page: use the stylesheet parsed once per process
     fetcher = fetcher or StaticFetcher()
     naive = created.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    embedded = [
-        Attachment(file_obj=io.BytesIO(data), name=name, description=DESCRIPTIONS.get(name, name),
-                   created=naive, modified=naive, url_fetcher=fetcher)
-        for name, data in sorted(files.items())
-    ]
-    if sum(len(d) for d in files.values()) > MAX_ATTACHMENTS_BYTES:
-        raise RenderError("attachments are too large to embed")
     buffer = io.BytesIO()
     try:
         with _RENDERING:  # one at a time per process: the shared font configuration is not for threads
@@ -91,6 +112,14 @@ def render_pdf_bytes(source: str, files: Mapping[str, bytes], created: dt.dateti
                 source, stylesheets = source.replace(_LINK, "", 1), [css]
             document = HTML(string=source, base_url=BASE_URL, url_fetcher=fetcher).render(
                 stylesheets=stylesheets, font_config=font_config)
+            files = {**files, **(recorded(len(document.pages)) if recorded else {})}
+            if sum(len(d) for d in files.values()) > MAX_ATTACHMENTS_BYTES:
+                raise RenderError("attachments are too large to embed")
+            embedded = [
+                Attachment(file_obj=io.BytesIO(data), name=name, description=DESCRIPTIONS.get(name, name),
+                           created=naive, modified=naive, url_fetcher=fetcher)
+                for name, data in sorted(files.items())
+            ]
             document.write_pdf(
                 buffer,
                 attachments=embedded,
@@ -130,11 +159,11 @@ def _shared_stylesheet(static_dir: Path, base_url: str) -> tuple[Any, Any]:
 
 
 def _write(source: str, out: str | os.PathLike, files: Mapping[str, bytes], created: dt.datetime,
-           doc_id: str) -> Path:
+           doc_id: str, recorded: Callable[[int], Mapping[str, bytes]] | None = None) -> Path:
     """Render first, then write atomically (designation.atomic): a failed render writes nothing."""
     from ..atomic import write_bytes
 
-    data = render_pdf_bytes(source, files, created, doc_id)
+    data = render_pdf_bytes(source, files, created, doc_id, recorded=recorded)
     write_bytes(out, data)
     return Path(out)
 
@@ -143,7 +172,7 @@ def read_attachments(pdf_path: str | os.PathLike) -> dict[str, bytes]:
     """The files embedded in a PDF report, by name (``submission.yaml``, ``result.json``...)."""
     from pypdf import PdfReader
 
-    reader = PdfReader(str(pdf_path))
+    reader = PdfReader(pdf_path if hasattr(pdf_path, "read") else str(pdf_path))
     out: dict[str, bytes] = {}
     total = 0
     for name, contents in reader.attachments.items():

@@ -34,6 +34,21 @@ def document_id(result: Mapping[str, Any]) -> str:
     return hashlib.sha256(result_json(result)).hexdigest()[:12]
 
 
+def page_marks(result: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What every page of a site report prints in its footer, as ``(what, text)``: the site, the
+    outcome headline, the assessment date and the document id. ``verify`` checks each of them on
+    every page against the embedded ``result.json``, so a page cannot be swapped or restamped."""
+    site = (result.get("site") or {}).get("name") or ""
+    return [("site name", str(site)), ("outcome headline", headline_text(result)),
+            ("assessment date", f"assessed {short_date(result.get('assessed_on'))}"),
+            ("document id", f"Document {document_id(result)}")]
+
+
+def page_numbers(page: int, pages: int) -> str:
+    """The page number as every page prints it (``@bottom-right`` in report.css says the same)."""
+    return f"Page {page} of {pages}"
+
+
 def network_id(results: Iterable[Mapping[str, Any]]) -> str:
     digest = hashlib.sha256()
     for r in results:
@@ -615,6 +630,7 @@ def site_view(result: Mapping[str, Any], created: dt.datetime | None = None,
     return {
         "r": r,
         "doc_id": doc_id,
+        "marks": [text for _, text in page_marks(result)],
         "hashes": _hashes(r["inputs"]),
         "named_hashes": _named_hashes(r["inputs"]),
         "created": when,
