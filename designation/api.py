@@ -444,14 +444,16 @@ def report_attachments(inputs: Inputs) -> dict[str, bytes]:
 
 
 def write_report(a: Assessment, pdf: str | Path, *, html: str | Path | None = None,
-                 created: Optional[dt.datetime] = None, as_at: Optional[dt.date] = None) -> None:
+                 created: Optional[dt.datetime] = None, as_at: Optional[dt.date] = None, sign: Any = None) -> None:
     """Render the site's designation report as PDF (and, if asked, self-contained HTML).
 
-    ``as_at`` is the day overdue conditions are judged on (default: the day it is rendered)."""
+    ``as_at`` is the day overdue conditions are judged on (default: the day it is rendered);
+    ``sign`` (``report.sign.signer_for(config)``) signs the PDF."""
     from . import report
 
     result = a.to_json()
-    report.write_pdf(result, pdf, attachments=report_attachments(a.inputs), created=created, as_at=as_at)
+    report.write_pdf(result, pdf, attachments=report_attachments(a.inputs), created=created, as_at=as_at,
+                     sign=sign)
     if html is not None:
         from .atomic import write_text
 

@@ -378,3 +378,86 @@ def test_library_log_noise_never_reaches_the_user(reports, tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert lines and all(line.startswith(str(damaged)) for line in lines), proc.stderr
     assert "pypdf" not in proc.stderr.lower() and "Traceback" not in proc.stderr
+
+
+# -- batch: the manifest, stale outputs, the network summary -----------------------------------------
+
+@pytest.fixture(scope="module")
+def batch_run(specs_env, tmp_path_factory):
+    d = tmp_path_factory.mktemp("batch")
+    folder = d / "in"
+    folder.mkdir()
+    write_yaml(folder / "alpha.yaml", submission())
+    beta = submission(answers={**GOOD_ANSWERS, "accepts_ambulances": False})
+    beta["site"] = {**beta["site"], "name": "Beta Hospital", "code": "BET01"}
+    write_yaml(folder / "beta.yaml", beta)
+    out = d / "out"
+    res = run("batch", folder, "-o", out, "--jobs", "1", "--created", "2026-10-20T09:00:00")
+    assert res.exit_code == 0, res.output
+    return folder, out
+
+
+def test_batch_writes_a_manifest_every_output_verifies_against(batch_run):
+    folder, out = batch_run
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["schema"] == "designation.manifest/1" and manifest["engine_version"]
+    assert {d["json"] for d in manifest["documents"]} == {"alpha.json", "beta.json"}
+    for d in manifest["documents"]:
+        assert d["pdf_sha256"] and d["json_sha256"] and d["inputs"]["submission_sha256"]
+    assert manifest["network"]["pdf_sha256"] and manifest["network"]["csv_sha256"]
+    for name in ("alpha.pdf", "beta.pdf", "network-summary.pdf"):
+        res = run("verify", out / name, "--manifest", out / "manifest.json")
+        assert res.exit_code == 0, res.output
+        assert "only a signature or a published manifest" not in res.output
+
+
+def test_the_network_summary_is_verified_like_a_site_report(batch_run, tmp_path):
+    folder, out = batch_run
+    res = run("verify", out / "network-summary.pdf")
+    assert res.exit_code == 0, res.output
+    assert "2 sites" in res.output and "1 designated" in res.output and "1 not designated" in res.output
+    data = (out / "network-summary.pdf").read_bytes()
+    files = pdf.read_attachments(io.BytesIO(data))
+    doc = json.loads(files["results.json"])
+    assert {s["document_id"] for s in doc["sites"]} == {
+        d["document_id"] for d in json.loads((out / "manifest.json").read_text())["documents"]}
+    # a forger makes Beta designated in the embedded results
+    for s in doc["sites"]:
+        s["result"]["outcome"]["status"] = "designated"
+    files["results.json"] = view.result_json(doc)
+    forged = _replace_attachments(data, files, None)
+    refused(write(tmp_path, forged), "not the one the summary was rendered from", "network-matrix.csv")
+
+
+def test_a_stale_pdf_fails_against_the_manifest_after_no_pdf(batch_run, specs_env, tmp_path):
+    import shutil
+
+    folder, out = batch_run
+    stale = tmp_path / "out"
+    shutil.copytree(out, stale)
+    old_pdf = (stale / "beta.pdf").read_bytes()
+    beta = json.loads((stale / "beta.json").read_text())
+    text = (folder / "beta.yaml").read_text().replace("accepts_ambulances: false", "accepts_ambulances: true")
+    changed = tmp_path / "in"
+    shutil.copytree(folder, changed)
+    (changed / "beta.yaml").write_text(text)
+    res = run("batch", changed, "-o", stale, "--no-pdf", "--jobs", "1")
+    assert res.exit_code == 0, res.output
+    manifest = json.loads((stale / "manifest.json").read_text())
+    entry = next(d for d in manifest["documents"] if d["json"] == "beta.json")
+    assert entry["document_id"] != view.document_id(beta) and entry["pdf"] is None
+    kept = stale / "beta.pdf"
+    if not kept.exists():  # removed as stale: put the old copy back, as someone keeping it would
+        kept.write_bytes(old_pdf)
+    refused(kept, "stale", manifest="" + str(stale / "manifest.json"))
+    # the unchanged site's PDF still verifies against the new manifest
+    res = run("verify", stale / "alpha.pdf", "--manifest", stale / "manifest.json")
+    assert res.exit_code == 0, res.output
+
+
+def test_an_altered_pdf_fails_against_the_manifest(batch_run, tmp_path):
+    folder, out = batch_run
+    w = pypdf_writer((out / "alpha.pdf").read_bytes())
+    w.add_metadata({"/Subject": "edited"})
+    refused(write(tmp_path, to_bytes(w), "alpha.pdf"), "SHA-256 differs",
+            manifest=str(out / "manifest.json"))

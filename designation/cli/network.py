@@ -10,6 +10,7 @@ import click
 
 from ..errors import InputError, Problem
 from ._shell import EXIT_INVALID, dump_json, err, format_option, make_console, open_output, output_option, problem_json, expand_paths, parse_created, parse_date, report_problems, main
+from .reports import sign_config, sign_options
 
 
 @main.command()
@@ -30,21 +31,26 @@ from ._shell import EXIT_INVALID, dump_json, err, format_option, make_console, o
 @click.option("--register", "register_path", type=click.Path(dir_okay=False),
               help="Record the run in this register (default: register.sqlite in the output folder).")
 @click.option("--no-register", is_flag=True, help="Do not record the run in a register.")
+@sign_options
 def batch(folder: str, outdir: str, jobs: Optional[int], no_pdf: bool, created: Optional[str],
           as_at: Optional[str], executor: str, scheduler: Optional[str], register_path: Optional[str],
-          no_register: bool) -> None:
-    """Assess and render every submission in FOLDER, then the network summary.
+          no_register: bool, sign_key: Optional[str], sign_cert: Optional[str],
+          timestamp_url: Optional[str]) -> None:
+    """Assess and render every submission in FOLDER, then the network summary and manifest.json.
 
     Uses FOLDER's derogations.yaml, tailoring.yaml and reviews/<name>.yaml (a review goes with the
     submission of its file name, or else of its site code; one that goes with none is an error).
     Unchanged inputs are not re-rendered. Every run is recorded in the register (see `due` and
     `history`). Outputs of a site whose input became invalid or was removed are moved to stale/.
+    manifest.json lists every document's id and the SHA-256 of its JSON and PDF, for
+    `verify --manifest`; with --sign, the PDFs and the manifest are signed.
 
     \b
     Examples:
       designation batch submissions/ -o out/
       designation batch submissions/ -o out/ --no-pdf --jobs 4    # JSON and CSV only
       designation batch /shared/round -o /shared/out --executor dask --scheduler tcp://10.0.0.5:8786
+      designation batch submissions/ -o out/ --sign network.p12   # signed PDFs and manifest
 
     \b
     Exit codes: 0 every site processed; 1 an input was invalid, or a review matches no submission
@@ -59,13 +65,17 @@ def batch(folder: str, outdir: str, jobs: Optional[int], no_pdf: bool, created: 
     if scheduler and executor != "dask":
         raise click.UsageError("--scheduler goes with --executor dask")
     when = parse_created(created)
+    signing = sign_config(sign_key, sign_cert, timestamp_url)
+    if signing is not None and no_pdf:
+        raise click.UsageError("--sign signs PDFs; it cannot be used with --no-pdf")
     total = len(batch_mod.find_submissions(Path(folder))) if Path(folder).is_dir() else 0
     printer = _BatchProgress(total)
     try:
         with printer:
             result = batch_mod.run(folder, outdir, jobs=jobs, render=not no_pdf, created=when, progress=printer.update,
                                    as_at=parse_date(as_at) if as_at else None, executor=executor,
-                                   scheduler=scheduler, register=register_path, record=not no_register)
+                                   scheduler=scheduler, register=register_path, record=not no_register,
+                                   sign=signing)
     except KeyboardInterrupt:
         err("interrupted: finished sites are kept; run the same command again to resume")
         sys.exit(130)

@@ -1,15 +1,62 @@
 """``report`` and ``verify``: the site report, the network summary and checking a report."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import click
 
 from ..errors import InputError
 from ._shell import (EXIT_INVALID, dump_json, err, expand_paths, format_option, main, open_output, output_option,
                      overlay_options, parse_created, parse_date, quiet_option, report_problems)
+
+
+# --------------------------------------------------------------------------------------------
+# signing options (report and batch)
+
+
+def sign_options(f: Any) -> Any:
+    f = click.option("--timestamp-url", help="A timestamp server (RFC 3161) for PAdES B-T signatures.")(f)
+    f = click.option("--cert", "sign_cert", type=click.Path(dir_okay=False),
+                     help="The signing certificate (PEM), with a PEM --sign key.")(f)
+    f = click.option("--sign", "sign_key", type=click.Path(dir_okay=False),
+                     help="Sign the PDF (PAdES) with KEY.p12, or KEY.pem with --cert. The passphrase comes from "
+                          "$DESIGNATION_SIGN_PASSPHRASE or a prompt, never an argument.")(f)
+    return f
+
+
+def sign_config(key: Optional[str], cert: Optional[str], timestamp_url: Optional[str]) -> Any:
+    """The signing settings, checked now (before anything renders); None when not signing."""
+    if not key:
+        if cert or timestamp_url:
+            raise click.UsageError("--cert and --timestamp-url need --sign KEY")
+        return None
+    from ..report.sign import PASSPHRASE_ENV, SignConfig, SignError, load_signer, needs_passphrase
+
+    try:
+        if not Path(key).is_file():
+            raise SignError(f"{key}: no such key file")
+        passphrase = os.environ.get(PASSPHRASE_ENV)
+        if passphrase is None and needs_passphrase(key):
+            if not sys.stdin.isatty():
+                raise SignError(f"{key} is protected by a passphrase: set ${PASSPHRASE_ENV}")
+            passphrase = click.prompt(f"Passphrase for {key}", hide_input=True, err=True)
+        config = SignConfig(key, cert, passphrase.encode("utf-8") if passphrase is not None else None, timestamp_url)
+        load_signer(config)
+    except (SignError, OSError) as exc:
+        err(str(exc))
+        sys.exit(EXIT_INVALID)
+    return config
+
+
+def _signer(config: Any) -> Any:
+    if config is None:
+        return None
+    from ..report.sign import signer_for
+
+    return signer_for(config)
 
 
 # --------------------------------------------------------------------------------------------
@@ -25,9 +72,10 @@ from ._shell import (EXIT_INVALID, dump_json, err, expand_paths, format_option, 
 @click.option("--created", help="Pin the PDF creation date (ISO 8601) for reproducible bytes.")
 @click.option("--as-at", "as_at", metavar="DATE",
               help="Flag conditions, plans and derogations overdue on DATE (default: the day it is rendered).")
+@sign_options
 def report(file: Optional[str], review: Optional[str], derogations: Optional[str], tailoring: Optional[str],
            output: str, html_out: Optional[str], network: Optional[str], created: Optional[str],
-           as_at: Optional[str]) -> None:
+           as_at: Optional[str], sign_key: Optional[str], sign_cert: Optional[str], timestamp_url: Optional[str]) -> None:
     """Render the designation report for FILE (or a network summary with --network DIR).
 
     \b
@@ -36,6 +84,7 @@ def report(file: Optional[str], review: Optional[str], derogations: Optional[str
       designation report site.yaml --review reviews/site.yaml -o site.pdf
       designation report --network submissions/ -o network.pdf      # and network.csv beside it
       designation report submissions/northfield.yaml --as-at 2026-12-01 -o northfield.pdf  # overdue on that day
+      designation report submissions/northfield.yaml -o northfield.pdf --sign network.p12
 
     \b
     Exit codes: 0 written; 1 an input is invalid or the report cannot be rendered (nothing is
@@ -45,6 +94,7 @@ def report(file: Optional[str], review: Optional[str], derogations: Optional[str
 
     when = parse_created(created)
     day = parse_date(as_at) if as_at else None
+    signing = sign_config(sign_key, sign_cert, timestamp_url)
     if bool(file) == bool(network):
         raise click.UsageError("give either a submission FILE or --network DIR")
     from .. import report as report_mod
@@ -62,7 +112,7 @@ def report(file: Optional[str], review: Optional[str], derogations: Optional[str
         if not results:
             err(f"{network}: no valid submissions to summarise")
             sys.exit(EXIT_INVALID)
-        report_mod.write_network_pdf(results, output, created=when, as_at=day)
+        report_mod.write_network_pdf(results, output, created=when, as_at=day, sign=_signer(signing))
         csv_path = Path(output).with_suffix(".csv")
         from ..atomic import write_text
 
@@ -73,7 +123,7 @@ def report(file: Optional[str], review: Optional[str], derogations: Optional[str
         return
     a = api.assess_path(file, review=review, derogations=derogations, tailoring=tailoring)  # type: ignore[arg-type]
     report_problems(a.warnings)
-    api.write_report(a, output, html=html_out, created=when, as_at=day)
+    api.write_report(a, output, html=html_out, created=when, as_at=day, sign=_signer(signing))
     err(f"wrote {output}" + (f" and {html_out}" if html_out else "") + f": {a.decision.label}")
 
 

@@ -102,6 +102,9 @@ def slim(result: dict[str, Any]) -> dict[str, Any]:
     out["spec"] = {k: result["spec"].get(k) for k in ("id", "edition", "title", "labels", "ladder", "vocabulary")}
     out["standards"] = [{k: s[k] for k in ("id", "title", "domain", "category", "status", "flags", "review")}
                         for s in result["standards"]]
+    from ..report.view import document_id
+
+    out["document_id"] = document_id(result)  # the full result's id: the summary embeds it for verify
     return out
 
 
@@ -129,9 +132,24 @@ def _assess(args: tuple) -> SiteOutcome:
                        (sub, review, derogations, tailoring, str(json_path), key), list(result["warnings"]), key)
 
 
+_SIGNERS: dict[Any, Any] = {}
+
+
+def _signer(config: Any) -> Any:
+    """The PDF signer for ``config`` (a ``report.sign.SignConfig``), loaded once per process."""
+    if config is None:
+        return None
+    if config not in _SIGNERS:
+        from ..report.sign import signer_for
+
+        _SIGNERS[config] = signer_for(config)
+    return _SIGNERS[config]
+
+
 def _render(args: tuple) -> None:
     """Phase 2, one site: its PDF from the JSON result and the raw inputs, then its cache key (last)."""
-    sub, review, derogations, tailoring, json_path, key, created, as_at = args
+    sub, review, derogations, tailoring, json_path, key, created, as_at, *rest = args
+    sign = rest[0] if rest else None
     from .. import api, report
     from ..inputs import yamlsafe
     from ..atomic import write_text
@@ -141,7 +159,7 @@ def _render(args: tuple) -> None:
     inputs = api.Inputs(*[(str(p), yamlsafe.read_bytes(p)) if p else None
                           for p in (sub, review, derogations, tailoring)])
     report.write_pdf(result, json_path.with_suffix(".pdf"), attachments=api.report_attachments(inputs),
-                     created=created, as_at=dt.date.fromisoformat(as_at))
+                     created=created, as_at=dt.date.fromisoformat(as_at), sign=_signer(sign))
     write_text(json_path.parent / f".{json_path.stem}.key", key)
 
 
@@ -152,7 +170,8 @@ def _phase2(task: tuple) -> None:
 
 def _summary(args: tuple) -> None:
     """The network summary: CSV (and PDF) from the per-site JSON, read back one at a time."""
-    json_files, out, created, render, summary_key, as_at = args
+    json_files, out, created, render, summary_key, as_at, *rest = args
+    sign = rest[0] if rest else None
     from .. import report
     from ..atomic import replacing, write_text
     from ..report.network import write_matrix_csv
@@ -162,7 +181,7 @@ def _summary(args: tuple) -> None:
         write_matrix_csv(lambda: _slims(json_files), fh)
     if render:
         report.write_network_pdf(list(_slims(json_files)), out / "network-summary.pdf", created=created,
-                                 as_at=dt.date.fromisoformat(as_at))
+                                 as_at=dt.date.fromisoformat(as_at), sign=_signer(sign))
     write_text(out / ".network-summary.key", summary_key)
 
 
@@ -267,9 +286,11 @@ def run(folder: str | Path, outdir: str | Path, *, jobs: Optional[int] = None, r
         created: Optional[dt.datetime] = None, progress: Optional[Callable[[SiteOutcome], None]] = None,
         review_dir: Optional[Path] = None, as_at: Optional[dt.date] = None, executor: str = "local",
         scheduler: Optional[str] = None, recycle_after: int = executors.RECYCLE_AFTER,
-        lock_wait: float = 10.0, register: Optional[str | Path] = None, record: bool = True) -> BatchResult:
+        lock_wait: float = 10.0, register: Optional[str | Path] = None, record: bool = True,
+        sign: Any = None) -> BatchResult:
     """Assess (and render) every submission in ``folder`` into ``outdir``; with ``record`` (the
-    default), append the run to the register (``register``, or ``register.sqlite`` in ``outdir``).
+    default), append the run to the register (``register``, or ``register.sqlite`` in ``outdir``); then
+    write ``manifest.json``. ``sign`` (a ``report.sign.SignConfig``) signs every PDF and the manifest.
 
     ``as_at`` is the day reports judge overdue dates on (default: the ``created`` day, else today).
     ``executor`` is ``"local"`` (``jobs`` worker processes; by default as many as the cores and
@@ -295,7 +316,7 @@ def run(folder: str | Path, outdir: str | Path, *, jobs: Optional[int] = None, r
             started = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
             result = _run(folder, out, jobs=jobs, render=render, created=created, progress=progress,
                           review_dir=review_dir, as_at=as_at, executor=executor, scheduler=scheduler,
-                          recycle_after=recycle_after)
+                          recycle_after=recycle_after, sign=sign)
             if reg is not None:
                 result.run_id = _record(reg, folder, out, result, started)
             return result
@@ -324,7 +345,8 @@ def _record(reg: Any, folder: Path, out: Path, result: "BatchResult", started: s
 
 def _run(folder: Path, out: Path, *, jobs: Optional[int], render: bool, created: Optional[dt.datetime],
          progress: Optional[Callable[[SiteOutcome], None]], review_dir: Optional[Path],
-         as_at: Optional[dt.date], executor: str, scheduler: Optional[str], recycle_after: int) -> BatchResult:
+         as_at: Optional[dt.date], executor: str, scheduler: Optional[str], recycle_after: int,
+         sign: Any = None) -> BatchResult:
     from ..inputs import review as review_mod
 
     day = (as_at or (created.date() if created else dt.date.today())).isoformat()
@@ -361,6 +383,7 @@ def _run(folder: Path, out: Path, *, jobs: Optional[int], render: bool, created:
             review, how = (m.review, m.how) if m else (None, None)
             spec_sha = _spec_sha_of(sub)
             key = site_key(sub, spec_sha, review, settings["derogations"], settings["tailoring"], day) if spec_sha else None
+            key = key and key + _signing_salt(sign)
             name = sub.stem
             key_file, json_file = out / f".{name}.key", out / f"{name}.json"
             if (key and key_file.is_file() and key_file.read_text() == key and json_file.is_file()
@@ -393,15 +416,15 @@ def _run(folder: Path, out: Path, *, jobs: Optional[int], render: bool, created:
         done = sorted(outcomes + assessed, key=lambda o: o.file)
         json_files = [o.json_path for o in done if o.json_path]
         summary_key = hashlib.sha256("".join(_sha(Path(p)) for p in json_files).encode()
-                                     + REPORT_VERSION.encode() + day.encode()).hexdigest()
+                                     + REPORT_VERSION.encode() + day.encode()).hexdigest() + _signing_salt(sign)
         key_file = out / ".network-summary.key"
         summary_due = bool(json_files) and (
             bool(assessed) or any(o.state == "rendered" for o in outcomes) or not key_file.is_file()
             or key_file.read_text() != summary_key or not (out / "network-summary.csv").is_file()
             or (render and not (out / "network-summary.pdf").is_file()))
         # the summary first: it is the longest single task
-        tasks: list[tuple] = [("summary", (json_files, str(out), created, render, summary_key, day), -1)] if summary_due else []
-        tasks += [("site", o.render_args + (created, day), i) for i, o in enumerate(assessed)]
+        tasks: list[tuple] = [("summary", (json_files, str(out), created, render, summary_key, day, sign), -1)] if summary_due else []
+        tasks += [("site", o.render_args + (created, day, sign), i) for i, o in enumerate(assessed)]
         summary_problem = None
         for (kind, _, i), failure in workers.run_all(_phase2, tasks):
             if kind == "summary":
@@ -423,6 +446,9 @@ def _run(folder: Path, out: Path, *, jobs: Optional[int], render: bool, created:
             moved = move_aside(out, Path(o.file).stem, why)
             if moved:
                 stale.append(moved)
+    if not render:  # a PDF left by an earlier run whose inputs have changed since is not current
+        stale += _set_aside_stale_pdfs(out, outcomes)
+    _write_manifest(out, outcomes, render and summary_problem is None, sign)
     return BatchResult(outcomes, summary_due and summary_problem is None, time.perf_counter() - start, out,
                        summary_problem, folder_problems, stale)
 
@@ -431,6 +457,53 @@ def _remove_partial(out: Path) -> None:
     """Remove temporary files of unfinished writes (only ever called with no task in flight)."""
     for stale in list(out.glob(".*.part")) + list(out.glob(".*.tmp")):
         stale.unlink(missing_ok=True)
+
+
+def _signing_salt(sign: Any) -> str:
+    """Part of a cache key: a PDF signed with another certificate (or unsigned) is not reused."""
+    if sign is None:
+        return ""
+    cert = Path(sign.cert or sign.key)
+    return ":signed:" + (_sha(cert) if cert.is_file() else "?")[:16]
+
+
+def _write_manifest(out: Path, outcomes: list[SiteOutcome], render: bool, sign: Any) -> None:
+    """``manifest.json``, last: every document's id and the SHA-256 of its JSON and PDF
+    (see ``report.manifest``). A PDF not made from its site's current JSON is not listed."""
+    from ..report import manifest
+
+    sites = [(Path(o.json_path), Path(o.json_path).with_suffix(".pdf"), Path(o.file).name)
+             for o in outcomes if o.json_path and o.state not in ("invalid", "failed")]
+    summary_pdf: Optional[Path] = out / "network-summary.pdf"
+    if not render and summary_pdf.is_file():  # not made by this run: listed only if still current
+        from ..report.view import network_id
+
+        json_files = [o.json_path for o in sorted(outcomes, key=lambda o: o.file) if o.json_path]
+        if manifest.pdf_document_id(summary_pdf) != network_id(_slims(json_files)):
+            summary_pdf = None
+    manifest.write(out, manifest.build(out, sites, __version__, summary_pdf=summary_pdf,
+                                       summary_csv=out / "network-summary.csv", check_pdfs=not render),
+                   sign=sign)
+
+
+def _set_aside_stale_pdfs(out: Path, outcomes: list[SiteOutcome]) -> list[dict[str, Any]]:
+    """After ``--no-pdf``: a site re-assessed this run whose PDF (from an earlier run) no longer
+    matches its new JSON has that PDF moved to ``stale/``, so nothing in the output folder looks
+    current that is not, and a later run with PDFs renders it again instead of reusing it."""
+    from ..report.manifest import pdf_document_id
+    from ..report.view import document_id
+
+    moved = []
+    for o in outcomes:
+        if not o.json_path or o.state != "rendered":
+            continue
+        pdf = Path(o.json_path).with_suffix(".pdf")
+        if pdf.is_file() and pdf_document_id(pdf) != document_id(json.loads(Path(o.json_path).read_text())):
+            (out / STALE_DIR).mkdir(exist_ok=True)
+            os.replace(pdf, out / STALE_DIR / pdf.name)
+            moved.append({"name": pdf.stem, "reason": "its inputs changed and --no-pdf did not render it again",
+                          "files": [f"{STALE_DIR}/{pdf.name}"]})
+    return moved
 
 
 def _status_of(json_file: Path) -> tuple[Optional[str], list[str]]:

@@ -43,8 +43,10 @@ class RenderError(RuntimeError):
 
 def write_pdf(result: Mapping[str, Any], out: str | os.PathLike, *,
               attachments: Mapping[str, bytes] | None = None,
-              created: dt.datetime | None = None, as_at: dt.date | None = None) -> Path:
-    """Render the site report for ``result`` to ``out`` (atomically).
+              created: dt.datetime | None = None, as_at: dt.date | None = None,
+              sign: Callable[[bytes], bytes] | None = None) -> Path:
+    """Render the site report for ``result`` to ``out`` (atomically); ``sign`` (from
+    :func:`.sign.signer_for`) signs the rendered bytes before they are written.
 
     ``attachments`` maps names (``submission.yaml``, ``review.yaml``, ``derogations.yaml``,
     ``tailoring.yaml``) to the input files' bytes; ``result.json`` (the canonical JSON of
@@ -58,7 +60,7 @@ def write_pdf(result: Mapping[str, Any], out: str | os.PathLike, *,
     def recorded(pages: int) -> dict[str, bytes]:
         return {"result.json": view.result_json(with_pages(result, "site", pages))}
 
-    return _write(source, out, files, when, view.document_id(result), recorded)
+    return _write(source, out, files, when, view.document_id(result), recorded, sign)
 
 
 def with_pages(result: Mapping[str, Any], kind: str, pages: int) -> dict[str, Any]:
@@ -76,7 +78,8 @@ def network_document(results: list[Mapping[str, Any]], pages: int) -> dict[str, 
 
 
 def write_network_pdf(results: Iterable[Mapping[str, Any]], out: str | os.PathLike, *,
-                      created: dt.datetime | None = None, as_at: dt.date | None = None) -> Path:
+                      created: dt.datetime | None = None, as_at: dt.date | None = None,
+                      sign: Callable[[bytes], bytes] | None = None) -> Path:
     """Render the network summary for ``results`` to ``out`` (atomically), with the CSV matrix attached."""
     from .network import network_matrix_csv
 
@@ -88,7 +91,7 @@ def write_network_pdf(results: Iterable[Mapping[str, Any]], out: str | os.PathLi
     def recorded(pages: int) -> dict[str, bytes]:
         return {"results.json": view.result_json(network_document(results, pages))}
 
-    return _write(source, out, files, when, view.network_id(results), recorded)
+    return _write(source, out, files, when, view.network_id(results), recorded, sign)
 
 
 def render_pdf_bytes(source: str, files: Mapping[str, bytes], created: dt.datetime, doc_id: str,
@@ -159,11 +162,15 @@ def _shared_stylesheet(static_dir: Path, base_url: str) -> tuple[Any, Any]:
 
 
 def _write(source: str, out: str | os.PathLike, files: Mapping[str, bytes], created: dt.datetime,
-           doc_id: str, recorded: Callable[[int], Mapping[str, bytes]] | None = None) -> Path:
-    """Render first, then write atomically (designation.atomic): a failed render writes nothing."""
+           doc_id: str, recorded: Callable[[int], Mapping[str, bytes]] | None = None,
+           sign: Callable[[bytes], bytes] | None = None) -> Path:
+    """Render (and sign) first, then write atomically (designation.atomic): a failed render or
+    signature writes nothing."""
     from ..atomic import write_bytes
 
     data = render_pdf_bytes(source, files, created, doc_id, recorded=recorded)
+    if sign is not None:
+        data = sign(data)
     write_bytes(out, data)
     return Path(out)
 
