@@ -247,3 +247,69 @@ def test_batch_signs_every_pdf_and_the_manifest(specs_env, pki, tmp_path):
     manifest.write_text(manifest.read_text().replace('"alpha.pdf"', '"alpha.pdf" ', 1))
     res = run("verify", out / "alpha.pdf", "--manifest", manifest, "--trust", pki["network"]["ca"])
     assert res.exit_code == 1 and "manifest" in res.output and "changed after signing" in res.output, res.output
+
+
+@pytest.fixture
+def local_tsa(pki, tmp_path):
+    """An RFC 3161 timestamp server on localhost (pyHanko's DummyTimeStamper behind http.server),
+    with a self-signed timestamping certificate."""
+    import http.server
+    import threading
+
+    from asn1crypto import tsp
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+    from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder
+    from pyhanko.sign.timestamps import DummyTimeStamper
+
+    now = dt.datetime.now(dt.timezone.utc)
+    tsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's dummy TSA is RSA-only
+    tsa_cert = (x509.CertificateBuilder().subject_name(_name("Test TSA")).issuer_name(_name("Test TSA"))
+                .public_key(tsa_key.public_key()).serial_number(x509.random_serial_number())
+                .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+                .sign(tsa_key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "tsa.pem", tmp_path / "tsa.key"
+    cert_path.write_bytes(tsa_cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(tsa_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+    stamper = DummyTimeStamper(tsa_cert=load_cert_from_pemder(str(cert_path)),
+                               tsa_key=load_private_key_from_pemder(str(key_path), passphrase=None))
+    served = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's name)
+            req = tsp.TimeStampReq.load(self.rfile.read(int(self.headers["Content-Length"])))
+            body = stamper.request_tsa_response(req).dump()
+            served.append(len(body))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", cert_path, served
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+def test_a_timestamp_server_gives_a_b_t_signature(specs_env, unsigned, pki, local_tsa, tmp_path):
+    url, tsa_cert, served = local_tsa
+    sub, _ = unsigned
+    out = tmp_path / "bt.pdf"
+    res = run("report", sub, "-o", out, "--sign", pki["network"]["p12"], "--timestamp-url", url)
+    assert res.exit_code == 0, res.output
+    assert served, "the timestamp server was never asked"
+    res = run("verify", out, "--trust", pki["network"]["ca"], "--trust", tsa_cert)
+    assert res.exit_code == 0, res.output
+    assert "timestamped" in res.output

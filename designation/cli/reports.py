@@ -169,11 +169,13 @@ def verify(pdf: str, trust: tuple[str, ...], manifest: Optional[str], fmt: str, 
         elif fmt == "json":
             out.write(dump_json({"file": pdf, "ok": v.ok, "kind": v.kind, "confirmed": v.facts if v.ok else None,
                                  "document_id": v.document_id, "signer": v.signer,
+                                 "timestamp": v.timestamp.isoformat() if v.timestamp else None,
                                  "differences": v.problems + v.notes, "warnings": v.warnings}) + "\n")
         elif v.ok:
             out.write(f"ok: {name}: {v.facts}\n")
             if v.signer:
-                out.write(f"  signed by {v.signer}\n")
+                when = f", timestamped {v.timestamp:%d %b %Y %H:%M} UTC" if v.timestamp else ""
+                out.write(f"  signed by {v.signer}{when}\n")
             for w in v.warnings:
                 err(f"warning: {name}: {w}")
         else:

@@ -13,6 +13,7 @@ its modules lazily, so ``import designation.report`` costs next to nothing.
 ``read_attachments(pdf_path)``                          embedded files, by name
 ``network_matrix_csv(results)``                         sites x standards, CSV text
 ``verify_pdf(path)``                                    re-score a report: ``(ok, differences)``
+``verify_report(path, trust=, manifest=)``              the full check: a ``Verdict`` (problems, facts, signer)
 =======================================  ====================================================
 """
 from __future__ import annotations
@@ -29,6 +30,7 @@ _EXPORTS = {
     "RenderError": "pdf",
     "network_matrix_csv": "network",
     "verify_pdf": "verify",
+    "verify_report": "verify",
     "document_id": "view",
 }
 __all__ = sorted(_EXPORTS)

@@ -45,6 +45,7 @@ class SignConfig:
 class SignatureCheck:
     signer: Optional[str] = None
     problems: list[str] = field(default_factory=list)
+    timestamp: Optional[dt.datetime] = None  # a trusted timestamp (PAdES B-T), when there is one
 
 
 def _pyhanko() -> Any:
@@ -205,6 +206,13 @@ def validate(data: bytes, trust: Sequence[str | os.PathLike] = ()) -> SignatureC
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         check.problems.append("the file was changed after it was signed (an incremental update was appended)")
     check.problems += _trust_problems(status, cert, trust)
+    ts = getattr(status, "timestamp_validity", None)
+    if ts is not None:
+        if ts.intact and ts.valid and ts.trusted:
+            check.timestamp = ts.timestamp
+        else:
+            check.problems.append("the signature's timestamp is not valid or not from a trusted timestamp server "
+                                  "(give its certificate with --trust)")
     return check
 
 

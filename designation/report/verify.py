@@ -74,6 +74,7 @@ class Verdict:
     facts: str | None = None
     signer: str | None = None
     document_id: str | None = None
+    timestamp: dt.datetime | None = None
 
     @property
     def ok(self) -> bool:
@@ -559,6 +560,7 @@ def _check_signature(v: Verdict, data: bytes, trust: Sequence[str | os.PathLike]
         raise
     result = sign.validate(data, trust)
     v.signer = result.signer
+    v.timestamp = result.timestamp
     problems.extend(result.problems)
 
 
