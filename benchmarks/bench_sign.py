@@ -40,7 +40,11 @@ def make_key(folder: Path) -> tuple[Path, Path, Path]:
           .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True).sign(ca_key, hashes.SHA256()))
     cert = (x509.CertificateBuilder().subject_name(name("Bench signer")).issuer_name(ca.subject)
             .public_key(key.public_key()).serial_number(2).not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=30)).sign(ca_key, hashes.SHA256()))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
+                                         data_encipherment=False, key_agreement=False, key_cert_sign=False,
+                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+            .sign(ca_key, hashes.SHA256()))
     paths = (folder / "ca.pem", folder / "key.pem", folder / "cert.pem")
     paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     paths[1].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,

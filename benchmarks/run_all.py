@@ -18,6 +18,7 @@ import bench_assess  # noqa: E402
 import bench_cli  # noqa: E402
 import bench_batch  # noqa: E402
 import bench_report  # noqa: E402
+import bench_sign  # noqa: E402
 import bench_startup  # noqa: E402
 from designation.network import executors  # noqa: E402
 
@@ -102,6 +103,16 @@ def context_rows(add, quick: bool) -> None:
     add("(in process) site report (`write_pdf`) vs WeasyPrint rendering the same HTML", f"{r['ratio']:.3f}x",
         "(context)", None, f"ours {r['ours']:.2f}s, WeasyPrint {r['weasyprint']:.2f}s")
     add("pages for a 150-standard report", str(r["pages_150"]), "< 15", r["pages_150"] < 15, "typical mix")
+
+    try:
+        g = bench_sign.measure(repeat=2 if quick else 3)
+    except ImportError:  # pyHanko is the optional sign extra
+        g = None
+    if g is not None:
+        add("signing a site report (PAdES B-B) vs rendering it", f"{100 * g['overhead']:.1f}%", "< 5%",
+            g["overhead"] < 0.05, f"sign {g['sign_only'] * 1000:.0f} ms, render {g['plain']:.2f}s, "
+            f"verify of the signed report {g['verify']:.2f}s")
+
     m = bench_batch.memory(200, 10)  # context only: 2,000 vs 200 keeps the run short
     add(f"peak memory, `assess` of {m['large']} vs {m['small']} submissions", f"{m['assess_ratio']:.2f}x",
         "flat (< 1.5x)", m["assess_ratio"] < 1.5, f"{m['assess_small']:.0f} MB -> {m['assess_large']:.0f} MB")

@@ -451,3 +451,21 @@ def test_an_altered_pdf_fails_against_the_manifest(batch_run, tmp_path):
     w.add_metadata({"/Subject": "edited"})
     refused(write(tmp_path, to_bytes(w), "alpha.pdf"), "SHA-256 differs",
             manifest=str(out / "manifest.json"))
+
+
+def test_verify_json_states_what_it_confirmed_and_what_differs(reports, tmp_path):
+    path = write(tmp_path, reports["not"][1], "genuine.pdf")
+    res = run("verify", path, "--format", "json", "-o", tmp_path / "check.json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads((tmp_path / "check.json").read_text())
+    assert doc["ok"] is True and doc["kind"] == "site" and doc["differences"] == []
+    assert doc["document_id"] == view.document_id(reports["not"][0])
+    assert view.headline_text(reports["not"][0]) in doc["confirmed"] and doc["warnings"]
+    w = pypdf_writer(reports["not"][1])
+    while len(w.pages) > 1:
+        w.remove_page(1)
+    res = run("verify", write(tmp_path, to_bytes(w)), "--format", "json")
+    assert res.exit_code == 1
+    doc = json.loads(res.output[res.output.index("{"):])
+    assert doc["ok"] is False and doc["confirmed"] is None
+    assert any("pages were removed" in d for d in doc["differences"])

@@ -160,7 +160,11 @@ def _trust_problems(status: Any, cert: Any, trust: Sequence[str | os.PathLike]) 
         elif start > now:
             out.append(f"the signing certificate ({who}) is not valid until {start:%d %b %Y}")
     if not status.trusted and not out:
-        if trust:
+        why = getattr(status, "trust_problem_indic", None)
+        if why is not None and "NO_CERTIFICATE_CHAIN_FOUND" not in str(why):
+            out.append(f"the report is signed by {who}, whose certificate cannot be used to sign reports "
+                       f"({str(why).split('.')[-1].replace('_', ' ').lower()})")
+        elif trust:
             out.append(f"the report is signed by {who}, whose certificate is not one of the trusted "
                        "certificates given with --trust, nor issued by one")
         else:
