@@ -436,10 +436,12 @@ def test_a_stale_pdf_fails_against_the_manifest_after_no_pdf(batch_run, specs_en
     manifest = json.loads((stale / "manifest.json").read_text())
     entry = next(d for d in manifest["documents"] if d["json"] == "beta.json")
     assert entry["document_id"] != view.document_id(beta) and entry["pdf"] is None
-    kept = stale / "beta.pdf"
-    if not kept.exists():  # removed as stale: put the old copy back, as someone keeping it would
-        kept.write_bytes(old_pdf)
-    refused(kept, "stale", manifest="" + str(stale / "manifest.json"))
+    assert not (stale / "beta.pdf").exists()  # set aside: nothing in the folder looks current that is not
+    assert (stale / "stale" / "beta.pdf").read_bytes() == old_pdf
+    assert "beta" in res.output and "stale" in res.output
+    kept = stale / "beta.pdf"  # someone keeps a copy of the old PDF: it fails against the new manifest
+    kept.write_bytes(old_pdf)
+    refused(kept, "stale", manifest=str(stale / "manifest.json"))
     # the unchanged site's PDF still verifies against the new manifest
     res = run("verify", stale / "alpha.pdf", "--manifest", stale / "manifest.json")
     assert res.exit_code == 0, res.output
