@@ -574,3 +574,12 @@ def test_n_a_in_a_count_cell_says_to_leave_it_blank_and_comment(tmp_path: Path) 
     res = run("import", xlsx)
     assert res.exit_code == 1
     assert f"Answers!D{r} (pupils_with_plan)" in res.output and "leave the answer blank" in res.output
+
+
+def test_action_plans_sheet_states_the_window_in_months(tmp_path: Path) -> None:
+    out = tmp_path / "school.xlsx"
+    assert run("template", "asthma-cyp", "--format", "xlsx", "--setting", "school", "-o", out).exit_code == 0
+    text = openpyxl.load_workbook(out)["Action plans"]["A2"].value
+    months = sub_mod.spec_mod.load("asthma-cyp").policy.figures().action_plan_window_months
+    assert f"within {months} months of the assessment" in text
+    assert "source=" not in text and "value=" not in text

@@ -479,7 +479,7 @@ def _plans_sheet(ws: Any, f: _Formats, spec: Spec, preset: dict[str, Any], plans
     ws.write_string(0, 0, "Action plans", f.title)
     ws.set_row(0, 24)
     ws.write_string(1, 0, f"For each standard you do not meet yet: what you will do, who owns it and when it will be "
-                          f"done. A plan due within {spec.policy.action_plan_window_months} months of the assessment "
+                          f"done. A plan due within {spec.policy.figures().action_plan_window_months} months of the assessment "
                           "date can count towards designation.", f.subtitle)
     for c, (name, width) in enumerate(zip(PLAN_COLUMNS, (16, 60, 24, 13))):
         ws.set_column(c, c, width)
