@@ -734,6 +734,19 @@ def policy_rows(r: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 # -- the network summary ------------------------------------------------------------------------
 
+def _count_word(r: Mapping[str, Any], status: str, n: int) -> str:
+    """How a family counts an outcome in its own words: "2 designated", "6 meet the London standards"."""
+    labels = r["spec"].get("labels") or {}
+    label = str(labels.get(status) or "")
+    if not label or label.startswith(("Designated", "Not designated")):
+        return vocab.outcome(status).word.lower()
+    words = decapitalise(label)
+    if n != 1:  # "meets" -> "meet", "does not yet meet" -> "do not yet meet"
+        words = re.sub(r"^meets\b", "meet", words)
+        words = re.sub(r"^does not\b", "do not", words)
+    return words
+
+
 def family_key(r: Mapping[str, Any]) -> str:
     """Sites are grouped by specification family: a ladder (UCC, EC, ECSS) is one family."""
     ladder = r["spec"].get("ladder") or {}
@@ -774,9 +787,8 @@ def network_view(results: Iterable[Mapping[str, Any]], created: dt.datetime | No
                                    for s in members))
         families.append({"key": key, "title": "; ".join(t for _, t in specs), "spec_ids": [i for i, _ in specs],
                          "sites": members,
-                         "counts": [(s_term, n) for s_term, n in
-                                    ((vocab.outcome(k), sum(1 for s in members if s["r"]["outcome"]["status"] == k))
-                                     for k in vocab.OUTCOMES) if n]})
+                         "counts": [(vocab.outcome(k), n, _count_word(members[0]["r"], k, n)) for k in vocab.OUTCOMES
+                                    for n in [sum(1 for s in members if s["r"]["outcome"]["status"] == k)] if n]})
     overdue_total = sum(len(s["overdue"]) for s in sites)
 
     # the matrix: one per family, standards as rows, sites as columns (in chunks)
@@ -832,6 +844,8 @@ def network_view(results: Iterable[Mapping[str, Any]], created: dt.datetime | No
         target = s["r"]["outcome"]["to_change_target"]
         labels = s["r"]["spec"]["labels"] or {}
         s["target_label"] = labels.get(target) or (vocab.outcome(target).word if target else "")
+        ids = {st["id"] for st in s["r"]["standards"]}
+        s["changes"] = [{**c, "limiter": c["id"] not in ids} for c in s["r"]["outcome"]["to_change_outcome"]]
     # self-assessment against the network's verification: how often and how far they differ
     reviewed = []
     for s in sites:
@@ -847,7 +861,14 @@ def network_view(results: Iterable[Mapping[str, Any]], created: dt.datetime | No
     review_totals = {"sites": len(reviewed), "checked": sum(x["checked"] for x in reviewed),
                      "differ": sum(x["differ"] for x in reviewed),
                      "overstated": sum(x["overstated"] for x in reviewed)}
+    plain = all(str((s["r"]["spec"].get("labels") or {}).get("designated", "Designated")).startswith("Designated")
+                for s in sites)
+    overall_words = {k: t.word.lower() for k, t in vocab.OUTCOMES.items()} if plain else {
+        "designated": "designated or meeting the standards",
+        "designated_with_conditions": "with conditions or an agreed action plan",
+        "not_designated": "not designated or not yet meeting the standards"}
     return {
+        "overall_words": overall_words,
         "families": families,
         "as_at": today,
         "overdue_total": overdue_total,
