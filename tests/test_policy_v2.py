@@ -141,6 +141,19 @@ def test_bad_tailored_policy_is_a_located_error_exit_1(mini_specs, tmp_path, pol
     assert "Traceback" not in res.output
 
 
+def test_validate_recognises_a_tailoring_file_with_only_a_policy_block(mini_specs, tmp_path):
+    good = tmp_path / "tailoring.yaml"
+    good.write_text(yaml.safe_dump({"policy": {"mini-top": {"threshold": 90}}}))
+    res = CliRunner().invoke(main, ["validate", str(good)])
+    assert res.exit_code == 0, res.output
+    assert "tailoring" in res.output and "answers" not in res.output
+    typo = tmp_path / "typo.yaml"
+    typo.write_text(yaml.safe_dump({"policy": {"mini-top": {"threshhold": 90}}}))
+    res = CliRunner().invoke(main, ["validate", str(typo)])
+    assert res.exit_code == 1, res.output
+    assert "did you mean 'threshold'?" in res.output and "Traceback" not in res.output
+
+
 def test_a_figure_the_spec_does_not_declare_tailorable_is_refused(mini_specs, tmp_path, monkeypatch):
     spec = (mini_specs / "mini-base.yaml").read_text().replace(
         "policy:\n", "policy:\n  validity_months: {source: none set, confidence: local, tailorable: false}\n", 1)

@@ -48,7 +48,7 @@ def kind_of(data: Any) -> str:
     if isinstance(data, dict) and not ({"answers", "spec"} & set(data)):
         if "derogations" in data:
             return "derogations"
-        if "parameters" in data:
+        if "parameters" in data or "policy" in data:
             return "tailoring"
         if "reviewer" in data or "verified" in data or "reviewed_on" in data:
             return "review"
@@ -182,4 +182,6 @@ def _derogations(doc: yamlsafe.Document, out: Checked, folder: Optional[Path], n
 def _tailoring(doc: yamlsafe.Document, out: Checked, folder: Optional[Path], neighbours: Neighbours) -> None:
     t = tailor_mod.parse(doc)
     out.problems += t.problems()
-    out.summary = f"parameters for {', '.join(map(str, t.values)) or 'no spec'}"
+    parts = ([f"parameters for {', '.join(map(str, t.values))}"] if t.values else []) + (
+        [f"policy for {', '.join(map(str, t.policy))}"] if t.policy else [])
+    out.summary = "; ".join(parts) or "parameters for no spec"
