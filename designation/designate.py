@@ -273,7 +273,9 @@ def _to_change(status, held, covered_core, uncovered_core, expected, covers, thr
     out += [item(r, cover_fix) for r in uncovered_core]
     if not share_ok:
         out += [item(r, cover_fix) for r in _enough(expected, threshold, covers)]
-    return out, "designated_with_conditions"
+    # Only limiters stand in the way and nothing else is a condition: fixing them designates outright.
+    only_limiters = held and not uncovered_core and share_ok and not covered_core and plain_ok
+    return out, "designated" if only_limiters else "designated_with_conditions"
 
 
 def _enough(expected: list[StandardResult], threshold: float, covers) -> list[StandardResult]:

@@ -168,6 +168,19 @@ def test_diff_between_two_rounds(tmp_path):
     assert other.exit_code == 1 and "diff compares two assessments of one site" in other.output
 
 
+def test_diff_files_a_standard_that_no_longer_applies_under_its_own_heading(tmp_path):
+    d = json.loads(run("assess", str(SUBMISSIONS / "ec-northfield-conditions.yaml"), "--format", "json").output)
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(d))
+    met = next(s for s in d["standards"] if s["status"] == "met")
+    met["status"] = "not_applicable"
+    new = tmp_path / "new.json"
+    new.write_text(json.dumps(d))
+    out = run("diff", str(old), str(new)).output
+    assert "No longer applies:" in out and f"{met['id']} " in out.split("No longer applies:")[1]
+    assert "Newly not met" not in out
+
+
 def _children(pid: int) -> list[int]:
     out = []
     for task in Path(f"/proc/{pid}/task").glob("*"):

@@ -33,6 +33,14 @@ def answers(**changes: Any) -> dict:
     return {**GOOD_ANSWERS, **changes}
 
 
+def test_when_only_a_limiter_holds_fixing_it_designates_outright(mini_specs, tmp_path):
+    a = assess(tmp_path, submission(answers=answers(accepts_ambulances=False)))
+    j = a.to_json()
+    assert a.status == "not_designated"
+    assert j["outcome"]["to_change_target"] == "designated"
+    assert any("limiter" in t["fix"] for t in j["outcome"]["to_change_outcome"])
+
+
 TAILOR_REVIEWS = {"parameters": {"mini-base": {"reviews_target": 80}}}
 
 

@@ -161,7 +161,7 @@ def diff_cmd(old: str, new: str, fmt: str, output: Optional[str], exit_code: boo
     with open_output(output, [Path(old), Path(new)]) as out:
         out.write(dump_json(d) + "\n" if fmt == "json" else diff_mod.render_text(d))
     changed = (d["movement"] != "same" or d["score_change"]["overall"] not in (None, 0) or
-               any(d[k] for k in ("newly_met", "newly_unmet", "other_changes", "standards_added",
+               any(d[k] for k in ("newly_met", "newly_unmet", "no_longer_applies", "other_changes", "standards_added",
                                   "standards_removed", "changed_values")))
     if exit_code and changed:
         sys.exit(EXIT_INVALID)

@@ -41,7 +41,7 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     o_old, o_new = old["outcome"], new["outcome"]
     s_old = {s["id"]: s for s in old["standards"]}
     s_new = {s["id"]: s for s in new["standards"]}
-    newly_met, newly_unmet, changed, added, removed = [], [], [], [], []
+    newly_met, newly_unmet, no_longer, changed, added, removed = [], [], [], [], [], []
     for sid, sn in s_new.items():
         so = s_old.get(sid)
         if so is None:
@@ -52,6 +52,8 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         row = {"id": sid, "title": sn["title"], "from": so["status"], "to": sn["status"], "reason": sn["reason"]}
         if sn["status"] == "met":
             newly_met.append(row)
+        elif so["status"] == "met" and sn["status"] == "not_applicable":
+            no_longer.append(row)
         elif so["status"] == "met":
             newly_unmet.append(row)
         else:
@@ -79,7 +81,7 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         "score_change": {"overall": delta(old["score"]["overall"], new["score"]["overall"]),
                          "by_category": {c: delta(old["score"]["by_category"].get(c), v)
                                          for c, v in new["score"]["by_category"].items()}},
-        "newly_met": newly_met, "newly_unmet": newly_unmet, "other_changes": changed,
+        "newly_met": newly_met, "newly_unmet": newly_unmet, "no_longer_applies": no_longer, "other_changes": changed,
         "standards_added": added, "standards_removed": removed, "changed_values": values,
     }
 
@@ -100,14 +102,15 @@ def render_text(d: dict[str, Any]) -> str:
     ch = d["score_change"]["overall"]
     lines.append(f"Score: {o['score']}% -> {n['score']}%" + (f" ({ch:+g} points)" if ch is not None else ""))
     for title, key, sym in (("Newly met", "newly_met", "✓"), ("Newly not met", "newly_unmet", "✗"),
+                            ("No longer applies", "no_longer_applies", "–"),
                             ("Other status changes", "other_changes", "~")):
-        if d[key]:
+        if d.get(key):
             lines.append(f"{title}:")
             lines += [f"  {sym} {r['id']} {r['title']}: {r['from'].replace('_', ' ')} -> {r['to'].replace('_', ' ')}"
                       for r in d[key]]
     if d["changed_values"]:
         lines.append("Changed values:")
         lines += [f"  {v['question']}: {v['from']} -> {v['to']}" for v in d["changed_values"]]
-    if not (d["newly_met"] or d["newly_unmet"] or d["other_changes"] or d["changed_values"]):
+    if not (d["newly_met"] or d["newly_unmet"] or d.get("no_longer_applies") or d["other_changes"] or d["changed_values"]):
         lines.append("No standard or value changed.")
     return "\n".join(lines) + "\n"
