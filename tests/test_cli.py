@@ -168,3 +168,16 @@ def test_commands_that_do_not_render_never_import_weasyprint(site):
                          env={**__import__('os').environ})
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("command", ["assess", "validate"])
+def test_a_folder_with_no_submissions_is_an_error_not_silence(tmp_path, command):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    res = CliRunner().invoke(main, [command, str(empty)])
+    assert res.exit_code == 1 and f"no submissions found in {empty}" in res.output
+    settings_only = tmp_path / "settings"
+    settings_only.mkdir()
+    (settings_only / "derogations.yaml").write_text("derogations: []\n")
+    res = CliRunner().invoke(main, ["assess", str(settings_only)])
+    assert res.exit_code == 1 and "no submissions found" in res.output

@@ -158,6 +158,17 @@ def expand_paths(files: tuple[str, ...]) -> list[Path]:
     return out
 
 
+def require_submissions(files: tuple[str, ...], keep: Any = None) -> None:
+    """A folder given on the command line that holds no submissions is an error (exit 1), not
+    a silent success: ``keep`` filters what counts as a submission."""
+    for f in files:
+        if f != "-" and Path(f).is_dir():
+            found = [p for p in expand_paths((f,)) if keep is None or keep(p)]
+            if not found:
+                err(f"no submissions found in {f}")
+                sys.exit(EXIT_INVALID)
+
+
 def read_source(path: Path) -> tuple[str, bytes]:
     """An input as (name, bytes): a file, or standard input for ``-`` (bounded like a file)."""
     from ..inputs import yamlsafe

@@ -8,7 +8,7 @@ from typing import Optional
 import click
 
 from ..errors import InputError
-from ._shell import (EXIT_INVALID, EXIT_OUTCOME, STDIN, dump_json, err, expand_paths, format_option, main,
+from ._shell import (EXIT_INVALID, EXIT_OUTCOME, STDIN, dump_json, err, expand_paths, require_submissions, format_option, main,
                      make_console, open_output, output_option, overlay_options, quiet_option, read_source,
                      report_problems)
 
@@ -110,6 +110,7 @@ def validate(files: tuple[str, ...], fmt: str, output: Optional[str], quiet: boo
     """
     from ..inputs.checks import Neighbours, check
 
+    require_submissions(files)
     paths = expand_paths(files)
     neighbours = Neighbours()
     bad = 0
@@ -182,6 +183,7 @@ def assess(files: tuple[str, ...], review: Optional[str], derogations: Optional[
     from .. import api
     from ..textout import CSV_FIELDS, csv_rows, print_text
 
+    require_submissions(files, lambda p: not api.is_settings_file(p))
     reg = None
     records: list = []
     if record:   # opened first: a register that cannot be written fails before any output
