@@ -47,7 +47,8 @@ def print_text(assessments: list[Any], console: Any, show_all: bool = False) -> 
             console.print(denominators_text(den))
         if o.get("rating"):
             rt = o["rating"]
-            console.print(f"Rating: {rt['band']} ({_pct(rt['percent'])} of {rt['of']} applicable gating standards fully met)")
+            whole = None if rt["percent"] is None else int(rt["percent"] + 1e-9)   # the bands use whole %, rounded down
+            console.print(f"Rating: {rt['band']} ({_pct(whole)} of {rt['of']} applicable gating standards fully met)")
         c = j["counts"]
         console.print("  ".join(f"{SYMBOL[k]} {k.replace('_', ' ')}: {v}" for k, v in c.items()))
         console.print("Why:")
@@ -61,7 +62,9 @@ def print_text(assessments: list[Any], console: Any, show_all: bool = False) -> 
         if o.get("recommendations"):
             console.print("Recommendations (within the threshold; not conditions):")
             for rec in o["recommendations"]:
-                plan = f" (plan due {day(rec['due'])}, {rec['owner']})" if rec.get("due") else ""
+                plan = ("" if not rec.get("due") else
+                        f" (derogation until {day(rec['due'])}, agreed by {rec['owner']})" if rec.get("kind") == "derogation"
+                        else f" (plan due {day(rec['due'])}, {rec['owner']})")
                 console.print(f"  • {rec['standard']} {rec['title']}{plan}")
         if o.get("advisory"):
             console.print("For the panel's judgement (do not change the outcome):")

@@ -181,3 +181,25 @@ def test_a_folder_with_no_submissions_is_an_error_not_silence(tmp_path, command)
     (settings_only / "derogations.yaml").write_text("derogations: []\n")
     res = CliRunner().invoke(main, ["assess", str(settings_only)])
     assert res.exit_code == 1 and "no submissions found" in res.output
+
+
+def test_quiet_assess_still_warns_that_a_derogation_does_not_apply_and_names_a_derogation_as_one():
+    sub = str(ROOT / "submissions" / "ec-southmere-derogations.yaml")
+    res = CliRunner().invoke(main, ["assess", "-q", sub])
+    assert "derogation for LQS-ED-02 at ZZS01 does not apply" in res.output
+    text = CliRunner().invoke(main, ["assess", sub]).output
+    line = next(x for x in text.splitlines() if "EC-22" in x and "31 Jan 2027" in x)
+    assert "derogation until 31 Jan 2027, agreed by" in line and "plan due" not in line
+
+
+def test_rating_prints_the_whole_per_cent_its_band_uses():
+    import json as json_mod
+    import math
+
+    for f in sorted((ROOT / "submissions").glob("asthma-*.yaml")):
+        j = json_mod.loads(CliRunner().invoke(main, ["assess", str(f), "--format", "json"]).output)
+        rt = j["outcome"].get("rating")
+        if not rt or rt["percent"] is None:
+            continue
+        text = CliRunner().invoke(main, ["assess", str(f)]).output
+        assert f"Rating: {rt['band']} ({math.floor(rt['percent'])}% of" in text, text

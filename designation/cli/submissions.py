@@ -226,8 +226,9 @@ def assess(files: tuple[str, ...], review: Optional[str], derogations: Optional[
                     records.append(reg_mod.SiteRecord(Path(str(path)).name, "invalid",
                                                       problems=[str(p) for p in exc.problems]))
                 continue
-            if not quiet:
-                report_problems(a.warnings)
+            # -q keeps quiet about the submission's own notes, never about a derogation or review
+            # that was not applied: that changes the outcome the line reports.
+            report_problems(a.warnings if not quiet else [w for w in a.warnings if w.file != a.submission.file])
             if reg is not None:
                 records.append(reg_mod.SiteRecord(Path(a.submission.file).name, "assessed", result=a.to_json))
             worst = min(worst, _RANK[a.status])
