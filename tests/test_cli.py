@@ -203,3 +203,7 @@ def test_rating_prints_the_whole_per_cent_its_band_uses():
             continue
         text = CliRunner().invoke(main, ["assess", str(f)]).output
         assert f"Rating: {rt['band']} ({math.floor(rt['percent'])}% of" in text, text
+
+
+def test_derogations_group_help_gives_exit_codes():
+    assert "Exit codes:" in CliRunner().invoke(main, ["derogations", "--help"]).output

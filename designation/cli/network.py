@@ -174,6 +174,9 @@ def derogations_group() -> None:
     \b
     Example:
       designation derogations check submissions/derogations.yaml --submissions submissions/
+
+    \b
+    Exit codes: 0 success; 1 a derogation has a problem (see each command); 2 usage error.
     """
 
 
