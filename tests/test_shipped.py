@@ -122,3 +122,13 @@ def test_every_example_validates_and_assesses_from_the_cli():
     assert CliRunner().invoke(main, ["validate", *files]).exit_code == 0
     res = CliRunner().invoke(main, ["assess", *files, "--format", "json"])
     assert res.exit_code == 0, res.output
+
+
+def test_no_shipped_spec_describes_the_retired_v1_policy():
+    # v1 ("every core and expected standard met, or covered by a plan") was replaced by limiters,
+    # core met or covered, and an expected-standard threshold; a summary must not contradict that.
+    import yaml as _yaml
+
+    for f in sorted((ROOT / "specs").glob("*.yaml")):
+        summary = " ".join(str((_yaml.safe_load(f.read_text()) or {}).get("summary", "")).split())
+        assert "every core and expected standard met" not in summary, f.name
