@@ -207,3 +207,25 @@ def test_rating_prints_the_whole_per_cent_its_band_uses():
 
 def test_derogations_group_help_gives_exit_codes():
     assert "Exit codes:" in CliRunner().invoke(main, ["derogations", "--help"]).output
+
+
+def test_machine_formats_lose_no_character_on_a_cp1252_stdout(tmp_path):
+    import json as json_mod
+    import os
+    import re
+    import subprocess
+    import sys
+
+    text = (ROOT / "submissions" / "ucc-riverside-colocated.yaml").read_text(encoding="utf-8")
+    sub = tmp_path / "welsh.yaml"
+    sub.write_text(re.sub(r"(\n  name: )[^\n]*", r"\1Ysbyty Ŵyn → Test", text, count=1), encoding="utf-8")
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252"}
+
+    def out(fmt: str) -> bytes:
+        return subprocess.run([sys.executable, "-m", "designation.cli", "assess", str(sub), "--format", fmt],
+                              capture_output=True, env=env, cwd=ROOT).stdout
+
+    assert json_mod.loads(out("json").decode("cp1252"))["site"]["name"] == "Ysbyty Ŵyn → Test"
+    assert json_mod.loads(out("jsonl").decode("cp1252").splitlines()[0])["site"]["name"] == "Ysbyty Ŵyn → Test"
+    assert "Ysbyty Ŵyn → Test" in out("csv").decode("utf-8")
+    assert "Ysbyty ?yn -> Test" in out("text").decode("cp1252")   # text falls back to plain symbols

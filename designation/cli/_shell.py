@@ -52,6 +52,60 @@ def _plain(exc: UnicodeError) -> tuple[str, int]:
 codecs.register_error("designation-plain", _plain)
 
 
+def _json_escape(exc: UnicodeError) -> tuple[str, int]:
+    """JSON's own escape for a character the stream cannot encode: the text stays valid JSON
+    (non-ASCII only ever appears inside strings) and nothing is lost."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    out = []
+    for c in exc.object[exc.start:exc.end]:
+        b = c.encode("utf-16-be", "surrogatepass")
+        out += [f"\\u{int.from_bytes(b[i:i + 2], 'big'):04x}" for i in range(0, len(b), 2)]
+    return "".join(out), exc.end
+
+
+codecs.register_error("designation-json", _json_escape)
+
+
+def _can_encode_everything(stream: Any) -> bool:
+    try:
+        "\u0175\u2713\U0001f600".encode(getattr(stream, "encoding", None) or "utf-8")
+        return True
+    except (UnicodeError, LookupError):
+        return False
+
+
+@contextmanager
+def _lossless_stdout() -> Iterator[IO[str]]:
+    """Standard output for the command's --format. Machine formats never lose a character to a
+    console encoding (cp1252): JSON escapes it (\\uXXXX), CSV is written as UTF-8 bytes. Text
+    keeps the plain-symbol fallback."""
+    ctx = click.get_current_context(silent=True)
+    fmt = ctx.params.get("fmt") if ctx is not None else None
+    out = sys.stdout
+    if fmt not in ("json", "jsonl", "csv") or _can_encode_everything(out):
+        yield out
+        return
+    if fmt in ("json", "jsonl") and hasattr(out, "reconfigure"):
+        out.reconfigure(errors="designation-json")
+        try:
+            yield out
+        finally:
+            out.reconfigure(errors="designation-plain")
+        return
+    buffer = getattr(out, "buffer", None)
+    if buffer is None:   # pragma: no cover - a stream with no bytes underneath
+        yield out
+        return
+    out.flush()
+    utf8 = io.TextIOWrapper(buffer, encoding="utf-8", newline="", write_through=True)
+    try:
+        yield utf8
+    finally:
+        utf8.flush()
+        utf8.detach()
+
+
 def _robust_streams() -> None:
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
@@ -223,7 +277,8 @@ def open_output(output: Optional[str], inputs: Iterable[Path] = ()) -> Iterator[
     """Standard output, or ``output`` written atomically: if the command fails (or exits non-zero
     inside the block) nothing is written."""
     if output is None or output == "-":
-        yield sys.stdout
+        with _lossless_stdout() as out:
+            yield out
         return
     _guard_output(output, list(inputs))
     from ..atomic import replacing
