@@ -186,6 +186,7 @@ class Limiter(_Model):
     source: Optional[SourceRef] = None
     confidence: Optional[Confidence] = None
     confidence_note: Optional[str] = None
+    formerly: list[str] = []   # standard ids this limiter replaced (a pre-v2 submission may still name them)
     condition: Optional[Condition] = Field(default=None, exclude=True)
 
 

@@ -229,3 +229,15 @@ def test_machine_formats_lose_no_character_on_a_cp1252_stdout(tmp_path):
     assert json_mod.loads(out("jsonl").decode("cp1252").splitlines()[0])["site"]["name"] == "Ysbyty Ŵyn → Test"
     assert "Ysbyty Ŵyn → Test" in out("csv").decode("utf-8")
     assert "Ysbyty ?yn -> Test" in out("text").decode("cp1252")   # text falls back to plain symbols
+
+
+@pytest.mark.parametrize("key", ["ECSS-10", "no-specialist-service"])
+def test_an_action_plan_for_a_limiter_says_no_plan_covers_a_limiter(tmp_path, key):
+    text = (ROOT / "submissions" / "ecss-kingsgate-claims-ecss.yaml").read_text(encoding="utf-8").rstrip("\n")
+    sub = tmp_path / "pre-v2.yaml"
+    sub.write_text(text + f"\naction_plans:\n  {key}:\n    action: Open a stroke unit\n    owner: Medical Director\n"
+                          "    due: 2026-09-30\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["validate", str(sub)])
+    assert res.exit_code == 1
+    assert "no-specialist-service" in res.output and "no action plan or derogation covers a limiter" in res.output
+    assert "did you mean" not in res.output

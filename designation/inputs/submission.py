@@ -252,7 +252,13 @@ def _envelope_checks(doc: yamlsafe.Document, env: Envelope, spec: Optional[Spec]
                                                       f"{spec.ladder.level!r}; use the spec for the level claimed"))
     for sid, plan in env.action_plans.items():
         path = ("action_plans", sid)
-        if spec.standard(sid) is None:
+        lim = next((x for x in spec.policy.limiters if sid == x.id or sid in x.formerly), None)
+        if spec.standard(sid) is None and lim is not None:
+            now = f"{sid} is now the limiter {lim.id!r}" if sid != lim.id else f"{sid} is a limiter"
+            problems.append(doc.problem(path, f"action plan for {sid}: {now} ({lim.description.rstrip('.')}), and no "
+                                              "action plan or derogation covers a limiter; the site itself must change",
+                                        key=True))
+        elif spec.standard(sid) is None:
             hint = suggest(str(sid), [s.id for s in spec.standards])
             problems.append(doc.problem(path, f"action plan for unknown standard {sid!r}"
                                               + (f"; did you mean {hint!r}?" if hint else ""), key=True))
