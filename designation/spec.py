@@ -711,8 +711,12 @@ def pydantic_problems(exc: ValidationError, doc: yamlsafe.Document, root: type[B
         elif err["type"] == "literal_error":
             allowed = err.get("ctx", {}).get("expected", "")
             out.append(doc.problem(loc, f"{where}: {err['input']!r} is not allowed; expected {allowed}"))
+        elif err["type"] == "dict_type":
+            what = "question: value" if loc[-1:] == ("answers",) else "key: value"
+            out.append(doc.problem(loc, f"{where} must be a mapping of {what} (got {err.get('input')!r})"))
         else:
-            out.append(doc.problem(loc, f"{where}: {err['msg']} (got {err.get('input')!r})"))
+            msg = str(err["msg"]).removeprefix("Value error, ")   # pydantic's wrapper, not the user's business
+            out.append(doc.problem(loc, f"{where}: {msg} (got {err.get('input')!r})"))
     return out
 
 

@@ -241,3 +241,16 @@ def test_an_action_plan_for_a_limiter_says_no_plan_covers_a_limiter(tmp_path, ke
     assert res.exit_code == 1
     assert "no-specialist-service" in res.output and "no action plan or derogation covers a limiter" in res.output
     assert "did you mean" not in res.output
+
+
+def test_provider_mistakes_get_plain_words_not_library_internals(tmp_path):
+    sub = tmp_path / "site.yaml"
+    sub.write_text("spec: uec-ucc\nassessed_on: 2026-11-01 10:00:00\nanswers: [1]\n")
+    out = CliRunner().invoke(main, ["validate", str(sub)]).output
+    assert "answers must be a mapping of question: value" in out and "valid dictionary" not in out
+    assert "write a date without a time, e.g. 2026-11-01" in out and "datetime.datetime" not in out
+    for encoding in ("utf-16", "utf-16-le"):
+        wide = tmp_path / f"{encoding}.yaml"
+        wide.write_bytes("spec: uec-ucc\n".encode(encoding))
+        res = CliRunner().invoke(main, ["validate", str(wide)])
+        assert res.exit_code == 1 and "saved as UTF-16; save it as UTF-8" in res.output

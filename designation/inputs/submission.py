@@ -522,6 +522,8 @@ def date_remedy(raw: Any) -> str:
         return f"{base}, got {raw!r}"
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
         return f"{base}, got the number {raw}"
+    if isinstance(raw, dt.datetime):
+        return f"write a date without a time, e.g. {raw.date().isoformat()} (got {raw.isoformat(sep=' ')})"
     return f"{base}, got {raw!r}"
 
 

@@ -137,7 +137,15 @@ def read_bytes(path: str | os.PathLike, max_bytes: int = MAX_BYTES) -> bytes:
     return raw
 
 
+def _alternating_nuls(head: bytes) -> bool:
+    """UTF-16 text without a byte-order mark: every other byte NUL, the others not."""
+    a, b = head[0::2], head[1::2]
+    return len(head) >= 4 and any(x.count(0) >= 0.8 * len(x) and y.count(0) == 0 for x, y in ((a, b), (b, a)))
+
+
 def decode(raw: bytes, name: str) -> str:
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or _alternating_nuls(raw[:64]):
+        raise InputError.at(name, "file is saved as UTF-16; save it as UTF-8")
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise InputError.at(name, "file contains a NUL byte; is it a binary file?", line)
