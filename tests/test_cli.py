@@ -254,3 +254,14 @@ def test_provider_mistakes_get_plain_words_not_library_internals(tmp_path):
         wide.write_bytes("spec: uec-ucc\n".encode(encoding))
         res = CliRunner().invoke(main, ["validate", str(wide)])
         assert res.exit_code == 1 and "saved as UTF-16; save it as UTF-8" in res.output
+
+
+def test_specs_tailorable_names_are_never_cut_when_piped():
+    import json as json_mod
+
+    rows = json_mod.loads(CliRunner().invoke(main, ["specs", "uec-ucc", "--format", "json"]).output)["tailorable"]
+    text = CliRunner().invoke(main, ["specs", "uec-ucc"]).output
+    section = text.split("Tailorable by the network")[1].split("Declared gaps")[0]
+    for r in rows:
+        assert f"{r['block']}: {r['name']}:" in section
+        assert " ".join((r["description"] or r["source"]).split()[:4]) in " ".join(section.split())

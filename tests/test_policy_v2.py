@@ -327,9 +327,10 @@ def test_specs_show_lists_tailorable_parameters_and_policy_figures_with_bounds()
     assert res.exit_code == 0, res.output
     text = " ".join(res.output.split())
     assert "Tailorable by the network" in text
-    assert "opening_hours_min │ 16 hours a day │ 16 hours a day to 24 hours a day" in text
-    assert "threshold │ 80% │ 50% to 100% │ local" in text
-    assert "validity_months │ none │ 6 to 60 months" in text
+    # piped, so one entry per line (a table would cut names at this width)
+    assert "opening_hours_min: default 16 hours a day; bounds 16 hours a day to 24 hours a day" in text
+    assert "threshold: default 80%; bounds 50% to 100%; confidence local" in text
+    assert "validity_months: default none; bounds 6 to 60 months" in text
 
 
 def test_new_examples_show_a_recommendation_an_advisory_gap_and_a_rating_band():

@@ -154,15 +154,30 @@ def _tailorable(s: Any) -> list[dict[str, Any]]:
 
 
 def _show_tailorable(con: Any, s: Any) -> None:
+    import textwrap
+
     from rich.table import Table
     from rich.text import Text
 
     con.print("[bold]Tailorable by the network[/bold] (tailoring.yaml: parameters: and policy: blocks, within these bounds):")
+    rows = _tailorable(s)
+    if con.width < 120:   # a narrow terminal, or a pipe: one entry per line, nothing cut
+        for r in rows:
+            head = (f"{r['block']}: {r['name']}: default {r['shown'][0]}; bounds {r['shown'][1]}; "
+                    f"confidence {r['confidence']}")
+            con.print(Text(textwrap.fill(head, con.width - 1, initial_indent="  ", subsequent_indent="    ",
+                                         break_on_hyphens=False)))
+            con.print(Text(textwrap.fill(r["description"] or r["source"] or "", con.width - 1, initial_indent=" " * 6,
+                                         subsequent_indent=" " * 6)))
+        return
     table = Table(show_lines=False)
-    for col in ("block", "name", "default", "bounds", "confidence"):
+    # names are what a network types into tailoring.yaml: never cut; the rest wraps to fit
+    for col in ("block", "name"):
         table.add_column(col, no_wrap=True)
-    table.add_column("source or description", overflow="fold", min_width=24)
-    for r in _tailorable(s):
+    for col in ("default", "bounds", "confidence"):
+        table.add_column(col, overflow="fold")
+    table.add_column("source or description", overflow="fold", min_width=20, ratio=1)
+    for r in rows:
         table.add_row(r["block"], r["name"], r["shown"][0], r["shown"][1], r["confidence"],
                       Text(r["description"] or r["source"] or ""))
     con.print(table)
