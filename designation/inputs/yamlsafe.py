@@ -145,7 +145,7 @@ def _alternating_nuls(head: bytes) -> bool:
 
 def decode(raw: bytes, name: str) -> str:
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or _alternating_nuls(raw[:64]):
-        raise InputError.at(name, "file is saved as UTF-16; save it as UTF-8")
+        raise InputError.at(name, "file is saved as UTF-16; save it as UTF-8", 1)
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise InputError.at(name, "file contains a NUL byte; is it a binary file?", line)
