@@ -583,3 +583,20 @@ def test_action_plans_sheet_states_the_window_in_months(tmp_path: Path) -> None:
     months = sub_mod.spec_mod.load("asthma-cyp").policy.figures().action_plan_window_months
     assert f"within {months} months of the assessment" in text
     assert "source=" not in text and "value=" not in text
+
+
+def test_answer_rows_are_tall_enough_for_their_wrapped_question_and_guidance(tmp_path: Path) -> None:
+    """A row cut short hides the end of a question (the school's Q11 lost "hold?")."""
+    import textwrap
+
+    xlsx = make_workbook(tmp_path, ROOT / "submissions" / "asthma-school-riverbank.yaml")
+    ws = openpyxl.load_workbook(xlsx)[ANSWERS]
+    width = {c: ws.column_dimensions[workbook.col_letter(c)].width for c in (1, 2)}
+    for _, row, qid, _ in (r for r in openpyxl.load_workbook(xlsx)["About"].iter_rows(values_only=True)
+                           if r[0] == "answer"):
+        r = int(row)
+        height = ws.row_dimensions[r].height
+        for c, pt in ((1, 12), (2, 11)):
+            text = str(ws.cell(r, c + 1).value or "")
+            lines = sum(max(1, len(textwrap.wrap(p, int(width[c] * 1.1)))) for p in text.split("\n"))
+            assert height >= lines * pt, (qid, c, lines, height)

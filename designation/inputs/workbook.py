@@ -389,17 +389,19 @@ def _write_value(ws: Any, r: int, c: int, q: Question, value: Any, fmt: Any) -> 
 
 
 def _lines(text: str, width: float, per_unit: float = 1.15) -> int:
-    """How many lines ``text`` wraps to in a column ``width`` characters wide (an estimate: neither
-    XlsxWriter nor LibreOffice sizes rows to wrapped text when opening a file)."""
-    import math
+    """How many lines ``text`` wraps to in a column ``width`` characters wide, wrapping at words as
+    a spreadsheet does (an estimate, on the generous side: neither XlsxWriter nor LibreOffice sizes
+    rows to wrapped text when opening a file, and a line cut off hides part of the question)."""
+    import textwrap
 
-    chars = max(1.0, width * per_unit - 1)
-    return sum(max(1, math.ceil(len(par) / chars)) for par in text.split("\n"))
+    chars = max(4, int(width * per_unit) - 2)
+    return sum(max(1, len(textwrap.wrap(par, chars, break_long_words=True))) for par in text.split("\n"))
 
 
 def _fit(ws: Any, r: int, cells: list[tuple[str, float, float]], minimum: float = 15) -> None:
-    """Set row ``r``'s height to fit its tallest cell: (text, column width, points per line)."""
-    height = max((_lines(t, w, 1.25 if pt > 12 else 1.4) * pt for t, w, pt in cells if t), default=13)
+    """Set row ``r``'s height to fit its tallest cell, plus a spare line: (text, column width,
+    points per line)."""
+    height = max(((_lines(t, w, 1.1) + 1) * pt for t, w, pt in cells if t), default=13)
     ws.set_row(r, max(minimum, height + 3))
 
 
