@@ -600,3 +600,14 @@ def test_answer_rows_are_tall_enough_for_their_wrapped_question_and_guidance(tmp
             text = str(ws.cell(r, c + 1).value or "")
             lines = sum(max(1, len(textwrap.wrap(p, int(width[c] * 1.1)))) for p in text.split("\n"))
             assert height >= lines * pt, (qid, c, lines, height)
+
+
+def test_template_refuses_a_setting_that_contradicts_the_from_submission(tmp_path: Path) -> None:
+    src = ROOT / "submissions" / "asthma-school-riverbank.yaml"
+    out = tmp_path / "mixed.xlsx"
+    res = run("template", "asthma-cyp", "--format", "xlsx", "--setting", "pharmacy", "--from", src, "-o", out)
+    assert res.exit_code == 2, res.output
+    assert "setting is school" in res.output and "drop --setting" in res.output
+    assert not out.exists()
+    res = run("template", "asthma-cyp", "--format", "xlsx", "--setting", "school", "--from", src, "-o", out)
+    assert res.exit_code == 0, res.output

@@ -45,6 +45,12 @@ def write_template(spec, given: dict[str, str], output: Optional[str], from_file
         sub = submission.load(from_file)
         if sub.spec.id != spec.id:
             raise InputError.at(from_file, f"is a submission for spec {sub.spec.id!r}, not {spec.id!r}")
+        for qid, v in preset.items():     # a workbook asks one setting's questions: never mix two
+            have = sub.values.get(qid)
+            if have is not None and have != v:
+                opt = "--setting" if qid == "setting" else f"--set {qid}=..."
+                raise click.UsageError(f"the submission's {qid} is {have}, not {v}; drop {opt} or give a "
+                                       f"--from submission whose {qid} is {v}")
         prefill = workbook.Prefill.of(sub)
         if "setting" in spec.questions and "setting" not in preset and sub.values.get("setting") is not None:
             preset["setting"] = sub.values["setting"]   # the setting decides which questions the workbook asks
