@@ -308,7 +308,7 @@ def test_every_problem_is_reported_at_once_by_cell_with_a_remedy(tmp_path: Path)
         assert any(f"{bad}!Answers!D{r} (" in line or f"{bad}!Answers!E{r} (" in line for line in lines), key
     text = res.output
     assert "write the number alone" in text and "without the % sign" in text and "pick Yes or No" in text
-    assert "did you mean 'co-located'?; pick one from the drop-down" in text
+    assert "did you mean 'co-located'? Pick one from the drop-down" in text and "?;" not in text
     assert not out.exists()
     assert run("assess", bad).exit_code == 1
 
@@ -611,3 +611,53 @@ def test_template_refuses_a_setting_that_contradicts_the_from_submission(tmp_pat
     assert not out.exists()
     res = run("template", "asthma-cyp", "--format", "xlsx", "--setting", "school", "--from", src, "-o", out)
     assert res.exit_code == 0, res.output
+
+
+def test_import_refuses_a_workbook_output_name_and_a_yaml_input(tmp_path: Path) -> None:
+    xlsx = make_workbook(tmp_path, ROOT / "submissions" / "asthma-school-riverbank.yaml")
+    out = tmp_path / "b.xlsx"
+    res = run("import", xlsx, "-o", out)
+    assert res.exit_code == 2 and ".yaml" in res.output and not out.exists()
+    res = run("import", ROOT / "submissions" / "asthma-school-riverbank.yaml")
+    assert res.exit_code == 2 and "not a workbook" in res.output and "needs no import" in res.output
+
+
+def test_remedies_are_said_in_spreadsheet_terms(tmp_path: Path) -> None:
+    xlsx = make_workbook(tmp_path, ROOT / "submissions" / "asthma-school-riverbank.yaml")
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb[ANSWERS]
+    ws.cell(row_of(xlsx, "named_asthma_lead"), C_ANSWER + 1).value = "TRUE"
+    ws.cell(row_of(xlsx, "school_asthma_register"), C_ANSWER + 1).value = dt.datetime(2026, 1, 2)
+    r = row_of(xlsx, "pupils_with_plan")
+    ws.cell(r, C_ANSWER + 1).value, ws.cell(r, C_OUTOF + 1).value = 50, 45
+    ws.cell(row_of(xlsx, "emergency_inhaler_kits"), C_ANSWER + 1).value = "two"
+    wb["Site"]["B10"] = "yesterday"
+    bad = tmp_path / "bad.xlsx"
+    wb.save(bad)
+    res = run("import", bad)
+    assert res.exit_code == 1
+    text = res.output
+    assert "TRUE" in text and "pick Yes or No from the drop-down" in text and "quotes" not in text
+    assert "datetime" not in text and "the date 2026-01-02" in text
+    assert f"(50, Answers!D{r}) cannot be more than the number out of (45, Answers!E{r})" in text
+    assert "write the number in figures, e.g. 2" in text
+    assert "Site!B10 (date of this assessment):" in text
+    wb = openpyxl.load_workbook(xlsx)
+    wb[ANSWERS].title = "Sheet1"
+    renamed = tmp_path / "renamed.xlsx"
+    wb.save(renamed)
+    res = run("import", renamed)
+    assert res.exit_code == 1 and "rename it back to 'Answers'" in res.output
+
+
+def test_a_decimal_comma_is_not_read_as_a_whole_number(tmp_path: Path) -> None:
+    src = ROOT / "submissions" / "ucc-riverside-colocated.yaml"
+    xlsx = make_workbook(tmp_path, src)
+    spec = sub_mod.load(src).spec
+    qid = next(q for q, x in spec.questions.items() if x.type in ("number", "minutes", "hours") and
+               q in {r[2] for r in openpyxl.load_workbook(xlsx)["About"].iter_rows(values_only=True)})
+    wb = openpyxl.load_workbook(xlsx)
+    wb[ANSWERS].cell(row_of(xlsx, qid), C_ANSWER + 1).value = "16,5"
+    wb.save(xlsx)
+    res = run("import", xlsx)
+    assert res.exit_code == 1 and "write 16.5 with a decimal point" in res.output

@@ -84,6 +84,11 @@ def import_cmd(file: str, output: Optional[str]) -> None:
 
     if output and _same_file(output, file):
         raise click.UsageError("-o must not be the workbook itself: inputs are never overwritten")
+    if output and output.lower().endswith((".xlsx", ".xlsm")):
+        raise click.UsageError(f"{output!r}: import writes a YAML submission; give -o a name ending in .yaml")
+    if file.lower().endswith((".yaml", ".yml")):
+        raise click.UsageError(f"{file!r} is not a workbook but a YAML submission: it needs no import; "
+                               "give it to validate, assess or report directly")
     try:
         result = workbook_read.load(file)
     except InputError as exc:

@@ -238,7 +238,8 @@ def _sheet(wb_v: Any, wb_f: Any, name: str, file: str, rows: int, cols: int) -> 
     if name not in wb_v.sheetnames:
         from ..rules import suggest
 
-        hint = suggest(name, [s for s in wb_v.sheetnames if s not in W.SHEETS]) or ""
+        extra = [s for s in wb_v.sheetnames if s not in W.SHEETS]
+        hint = suggest(name, extra) or (extra[0] if len(extra) == 1 else "")
         found = ", ".join(repr(s) for s in wb_v.sheetnames)
         raise InputError.at(f"{file}!{name}", f"the sheet {name!r} is missing (sheets found: {found})"
                             + (f"; it looks renamed to {hint!r}: rename it back to {name!r}" if hint else
@@ -343,7 +344,7 @@ def _read(wb_v: Any, wb_f: Any, file: str, notes: list[str]) -> Imported:
     values: dict[str, Any] = {}
     for key, row in about["site"].items():
         path = tuple(key.split("."))
-        doc.at(path, W.SITE, row, 2)
+        doc.at(path, W.SITE, row, 2, site_labels.get(key, key).replace(" (needed)", "").lower())
         if not _norm(site_sheet.text(row, 1)).startswith(_norm(site_labels.get(key, "?"))):
             doc.at(path, W.SITE, row, 1)
             doc.add(path, f"this row should be {site_labels.get(key, key)!r}: rows of the Site sheet were moved or "
@@ -597,6 +598,10 @@ def _convert(kind: str, cell: Cell, doc: WorkbookDoc, path: tuple, q: Any = None
             v = int(v)
     if kind in ("proportion",) or q is None:
         return _plain(kind, v, doc, path)
+    remedy = _cell_remedy(kind, v)
+    if remedy:
+        doc.add(path, remedy)
+        return _BAD
     from .submission import BadAnswer, read_value
 
     try:
@@ -607,16 +612,40 @@ def _convert(kind: str, cell: Cell, doc: WorkbookDoc, path: tuple, q: Any = None
     return value if not hasattr(value, "numerator") else v
 
 
+_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+
+
+def _cell_remedy(kind: str, v: Any) -> Optional[str]:
+    """What a spreadsheet user did and how to put it right, where the YAML door's words would mislead."""
+    if kind == "boolean" and not isinstance(v, bool):
+        if isinstance(v, str) and v.strip().lower() in ("true", "false"):
+            return f"{v.strip()!r} was typed as text; pick Yes or No from the drop-down"
+        if not isinstance(v, str):
+            return f"expected Yes or No, got {_show(v)}; pick Yes or No from the drop-down"
+    if kind in ("integer", "number", "minutes", "hours", "percentage", "proportion") and isinstance(v, str):
+        t = v.strip()
+        if re.fullmatch(r"-?\d+,\d{1,2}", t) and kind != "integer":
+            return f"{t!r} is not a number here: write {t.replace(',', '.')} with a decimal point"
+        if t.lower() in _WORDS:
+            return f"{t!r} is a word: write the number in figures, e.g. {_WORDS[t.lower()]}"
+        if not any(ch.isdigit() for ch in t) and not t.lower().startswith("n"):
+            return f"expected a number, got {_clip(t, 40)}: write the number in figures, e.g. 2"
+    if isinstance(v, dt.datetime) and kind not in ("date", "text"):
+        return f"expected {'Yes or No' if kind == 'boolean' else 'a number'}, got {_show(v)}"
+    return None
+
+
 def _for_cells(message: str, kind: str) -> str:
     """The YAML door's remedy, said the spreadsheet way where YAML's words would not fit."""
     if "(~)" in message:
         return message.split(";", 1)[0] + "; leave the answer blank and say why in the Comment column"
     message = message.replace(" without quotes, as a number", " as a number (without a leading apostrophe)")
     message = message.replace(" (YAML reads yes/no as true/false)", "")
+    join = " " if message.rstrip().endswith("?") else "; "
     if kind == "boolean":
-        return message + "; pick Yes or No from the drop-down"
+        return message + join + ("P" if join == " " else "p") + "ick Yes or No from the drop-down"
     if kind == "choice":
-        return message + "; pick one from the drop-down"
+        return message + join + ("P" if join == " " else "p") + "ick one from the drop-down"
     return message
 
 
@@ -670,7 +699,11 @@ def _proportion(q: Any, row: int, sheet: _Sheet, doc: WorkbookDoc, path: tuple) 
                 "this question is answered as two counts and this one is empty: give how many met it (Your answer) "
                 "and out of how many eligible (Out of), or clear both")
         return _BAD
-    return {"numerator": n, "denominator": d}   # the submission's checks see n <= d
+    if n > d:
+        doc.add(n_path, f"the number of {q.label} ({n}, Answers!{_addr(row, W.C_ANSWER + 1)}) cannot be more than "
+                        f"the number out of ({d}, Answers!{_addr(row, W.C_OUTOF + 1)}): check both counts")
+        return _BAD
+    return {"numerator": n, "denominator": d}
 
 
 def spec_of(raw: bytes, name: str) -> Optional[str]:
