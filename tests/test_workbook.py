@@ -661,3 +661,16 @@ def test_a_decimal_comma_is_not_read_as_a_whole_number(tmp_path: Path) -> None:
     wb.save(xlsx)
     res = run("import", xlsx)
     assert res.exit_code == 1 and "write 16.5 with a decimal point" in res.output
+
+
+def test_batch_reads_an_upper_case_xlsx_and_reports_xls_and_ods(tmp_path: Path) -> None:
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    make_workbook(folder, ROOT / "submissions" / "asthma-school-riverbank.yaml", "RIVERBANK.XLSX")
+    (folder / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0 old excel")
+    (folder / "calc.ods").write_bytes(b"PK\x03\x04 ods")
+    res = run("batch", folder, "-o", tmp_path / "out", "--no-pdf", "--jobs", "1")
+    assert res.exit_code == 1, res.output
+    assert "old.xls" in res.output and "calc.ods" in res.output and "save it as .xlsx" in res.output
+    assert (tmp_path / "out" / "RIVERBANK.json").exists() or "RIVERBANK" in \
+        (tmp_path / "out" / "network-summary.csv").read_text()

@@ -82,7 +82,11 @@ def find_submissions(folder: Path) -> list[Path]:
     from ..api import is_settings_file
 
     return sorted(p for p in folder.iterdir()
-                  if p.suffix in (".yaml", ".xlsx", ".xlsm") and p.is_file() and not is_settings_file(p))
+                  if p.suffix.lower() in (".yaml", ".xlsx", ".xlsm") + OTHER_SHEETS and p.is_file()
+                  and not is_settings_file(p))
+
+
+OTHER_SHEETS = (".xls", ".ods")   # returned workbooks saved in another format: reported, never skipped
 
 
 def _settings(folder: Path) -> dict[str, Optional[Path]]:
@@ -209,7 +213,7 @@ def _spec_sha_of(sub: Path) -> Optional[str]:
     from .. import spec as spec_mod
     from ..inputs import yamlsafe
 
-    if sub.suffix in (".xlsx", ".xlsm"):
+    if sub.suffix.lower() in (".xlsx", ".xlsm"):
         from ..inputs import workbook_read
 
         try:
@@ -359,6 +363,14 @@ def _run(folder: Path, out: Path, *, jobs: Optional[int], render: bool, created:
     # site.yaml and site.xlsx would write the same site.json and site.pdf: the second is refused
     first: dict[str, Path] = {}
     for sub in list(subs):
+        if sub.suffix.lower() in OTHER_SHEETS:
+            subs.remove(sub)
+            other = SiteOutcome(str(sub), "invalid", None, [Problem(str(sub), f"is a {sub.suffix} file, which is not "
+                                "read: open it and save it as .xlsx (Excel Workbook)")])
+            outcomes.append(other)
+            if progress:
+                progress(other)
+            continue
         if first.setdefault(sub.stem, sub) is not sub:
             subs.remove(sub)
             clash = SiteOutcome(str(sub), "invalid", None, [Problem(str(sub), f"has the same name as "
