@@ -674,3 +674,14 @@ def test_batch_reads_an_upper_case_xlsx_and_reports_xls_and_ods(tmp_path: Path) 
     assert "old.xls" in res.output and "calc.ods" in res.output and "save it as .xlsx" in res.output
     assert (tmp_path / "out" / "RIVERBANK.json").exists() or "RIVERBANK" in \
         (tmp_path / "out" / "network-summary.csv").read_text()
+
+
+def test_a_report_from_a_workbook_prints_the_workbooks_hash(tmp_path: Path) -> None:
+    xlsx = make_workbook(tmp_path, ROOT / "submissions" / "asthma-school-riverbank.yaml")
+    pdf = tmp_path / "r.pdf"
+    res = run("report", xlsx, "-o", pdf)
+    assert res.exit_code == 0, res.output
+    from pypdf import PdfReader
+
+    text = "".join(p.extract_text() for p in PdfReader(str(pdf)).pages).replace("\n", "")
+    assert sha(xlsx) in text

@@ -382,6 +382,8 @@ def _named_hashes(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
         if name and word == "review" and files.get("review_match") == "site code":
             name += ", matched by site code"
         out.append((f"{word} ({name})" if name else word, full))
+        if word == "submission" and inputs.get("workbook_sha256"):   # the file the assessor holds
+            out.append(("workbook (.xlsx)", str(inputs["workbook_sha256"])))
     return out
 
 
