@@ -685,3 +685,16 @@ def test_a_report_from_a_workbook_prints_the_workbooks_hash(tmp_path: Path) -> N
 
     text = "".join(p.extract_text() for p in PdfReader(str(pdf)).pages).replace("\n", "")
     assert sha(xlsx) in text
+
+
+def test_import_gives_back_the_yaml_the_workbook_was_made_from_without_blank_entries(tmp_path: Path) -> None:
+    src = ROOT / "submissions" / "asthma-school-riverbank.yaml"
+    xlsx = make_workbook(tmp_path, src)
+    text = workbook_read.load(xlsx).yaml
+    back = yaml.safe_load(text)
+    orig = yaml.safe_load(src.read_text())
+    assert None not in back["answers"].values()
+    assert back.get("action_plans", {}) == (orig.get("action_plans") or {})
+    assert ("action_plans" in back) == bool(orig.get("action_plans"))
+    assert canonical.to_data(sub_mod.parse(yamlsafe.load_text(text, "back.yaml"))) == \
+        canonical.to_data(sub_mod.load(src))

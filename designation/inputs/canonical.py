@@ -33,7 +33,8 @@ def to_data(sub: Any) -> dict[str, Any]:
         if isinstance(value, Proportion):
             value = {"numerator": value.numerator, "denominator": value.denominator}
         if a.comment is None and not a.evidence:
-            answers[qid] = value
+            if value is not None:       # an unanswered question is left out, as a provider's YAML does
+                answers[qid] = value
             continue
         item: dict[str, Any] = {"value": value}
         if a.comment is not None:
@@ -42,8 +43,9 @@ def to_data(sub: Any) -> dict[str, Any]:
             item["evidence"] = [{k: v for k, v in e.__dict__.items() if v is not None} for e in a.evidence]
         answers[qid] = item
     out["answers"] = answers
-    out["action_plans"] = {sid: {"action": p.action, "owner": p.owner, "due": p.due}
-                           for sid, p in env.action_plans.items()}
+    if env.action_plans:
+        out["action_plans"] = {sid: {"action": p.action, "owner": p.owner, "due": p.due}
+                               for sid, p in env.action_plans.items()}
     return out
 
 
