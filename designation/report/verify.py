@@ -98,7 +98,25 @@ def verify_report(path: str | os.PathLike, *, trust: Sequence[str | os.PathLike]
     except Unreadable as exc:
         v.problems.append(str(exc))
         v.facts = None
+    except Exception as exc:
+        if not _is_damage(exc):
+            raise
+        # pypdf meets a damaged object lazily, anywhere in the walk (an IndirectObject where a
+        # dictionary should be, a broken xref entry): whatever the check was doing, the file is
+        # damaged, and a damaged file is never ok.
+        v.problems.append(f"the PDF is damaged ({type(exc).__name__}: {_plain(str(exc))[:120]})")
+        v.facts = None
     return v
+
+
+_DAMAGE = (ValueError, KeyError, TypeError, AttributeError, IndexError, LookupError, RecursionError, OverflowError,
+           zlib.error, UnicodeError, AssertionError)
+
+
+def _is_damage(exc: Exception) -> bool:
+    """An error raised while reading a damaged file: the reading libraries' own, or the plain
+    Python errors they let escape on malformed objects."""
+    return isinstance(exc, _DAMAGE) or type(exc).__module__.split(".")[0] in ("pypdf", "pyhanko", "asn1crypto")
 
 
 # -- reading, bounded -------------------------------------------------------------------------
