@@ -155,6 +155,11 @@ def _shared_stylesheet(static_dir: Path, base_url: str) -> tuple[Any, Any]:
 
     from .fetcher import StaticFetcher
 
+    import atexit
+
+    # Let the font configuration go while the interpreter is whole: left to shutdown, its
+    # __del__ meets half-torn-down modules and prints a TypeError.
+    atexit.register(_shared_stylesheet.cache_clear)
     font_config = FontConfiguration()
     css = CSS(filename=str(static_dir / "report.css"), base_url=base_url, url_fetcher=StaticFetcher(),
               font_config=font_config)  # a missing font raises here, and nothing is cached
