@@ -698,3 +698,23 @@ def test_import_gives_back_the_yaml_the_workbook_was_made_from_without_blank_ent
     assert ("action_plans" in back) == bool(orig.get("action_plans"))
     assert canonical.to_data(sub_mod.parse(yamlsafe.load_text(text, "back.yaml"))) == \
         canonical.to_data(sub_mod.load(src))
+
+
+def test_plan_and_count_problems_are_all_reported_in_one_round(tmp_path: Path) -> None:
+    xlsx = make_workbook(tmp_path, ROOT / "submissions" / "asthma-school-riverbank.yaml")
+    spec = sub_mod.spec_mod.load("asthma-cyp")
+    wb = openpyxl.load_workbook(xlsx)
+    plans = wb["Action plans"]
+    plans["A20"], plans["B20"], plans["C20"], plans["D20"] = "AST-SCH-1O", "Do it", None, "soon"
+    r = row_of(xlsx, "pupils_with_plan")
+    wb[ANSWERS].cell(r, C_ANSWER + 1).value, wb[ANSWERS].cell(r, C_OUTOF + 1).value = "lots", None
+    bad = tmp_path / "bad.xlsx"
+    wb.save(bad)
+    res = run("import", bad)
+    assert res.exit_code == 1
+    text = res.output
+    assert "Action plans!C20" in text and "Action plans!D20" in text and "Action plans!A20" in text, text
+    assert f"Answers!D{r}" in text and f"Answers!E{r}" in text, text
+    hint = re.search(r"did you mean '([^']+)'", text.split("Action plans!A20", 1)[1])
+    school = {st.id for st in spec.standards if st.id.startswith("AST-SCH")}
+    assert hint and hint.group(1) in school, text

@@ -426,6 +426,15 @@ def _read(wb_v: Any, wb_f: Any, file: str, notes: list[str]) -> Imported:
     # --- Action plans
     plans: dict[str, Any] = {}
     first_row: dict[str, int] = {}
+    from ..rules import Context, suggest
+
+    given = {q: (a.get("value") if isinstance(a, dict) and "value" in a else a) for q, a in answers.items()}
+    ctx = Context({q: v for q, v in given.items() if v is not None}, spec.defaults())
+    try:
+        applying = [st.id for st in spec.standards if st.applies is None or st.applies.evaluate(ctx) is not False]
+    except Exception:  # noqa: BLE001 - a hint only: fall back to every standard
+        applying = [st.id for st in spec.standards]
+    known = {st.id for st in spec.standards}
     for row in range(p_first, p_last + 1):
         cells = [plans_sheet.get(row, c) for c in range(1, 5)]
         if all(c.value is None and not c.formula for c in cells):
@@ -443,19 +452,24 @@ def _read(wb_v: Any, wb_f: Any, file: str, notes: list[str]) -> Imported:
         first_row[sid] = row
         path = ("action_plans", sid)
         doc.at(path, W.PLANS, row, 1)
+        ok = True
+        if sid not in known:
+            hint = suggest(sid, applying)
+            doc.add(("plan_row", row), f"{sid!r} is not a standard of {spec.id}"
+                    + (f"; did you mean {hint!r}?" if hint else "") + " Pick the standard from the drop-down")
+            ok = False
         plan: dict[str, Any] = {}
         for key, col, kind in (("action", 2, "text"), ("owner", 3, "text"), ("due", 4, "date")):
             doc.at(path + (key,), W.PLANS, row, col)
             v = _convert(kind, cells[col - 1], doc, path + (key,))
             if v is _BAD:
-                plan = {}
-                break
-            if v is None:
+                ok = False
+            elif v is None:
                 doc.add(path + (key,), f"the plan for {sid} needs {'a due date' if key == 'due' else 'an ' + key}")
-                plan = {}
-                break
-            plan[key] = v
-        if plan:
+                ok = False
+            else:
+                plan[key] = v
+        if ok:
             plans[sid] = plan
     data["action_plans"] = plans
     doc.data = data
@@ -691,6 +705,9 @@ def _proportion(q: Any, row: int, sheet: _Sheet, doc: WorkbookDoc, path: tuple) 
     n = _convert("proportion", sheet.get(row, W.C_ANSWER + 1), doc, n_path)
     d = _convert("proportion", sheet.get(row, W.C_OUTOF + 1), doc, d_path)
     if n is _BAD or d is _BAD:
+        if n is None or d is None:      # say the empty one too: every problem in one round
+            doc.add(n_path if n is None else d_path, "this question is answered as two counts and this one is "
+                    "empty: give how many met it (Your answer) and out of how many eligible (Out of)")
         return _BAD
     if n is None and d is None:
         return None
