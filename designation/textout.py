@@ -5,6 +5,8 @@ import csv
 import io
 from typing import Any
 
+from . import textsafe
+
 SYMBOL = {"met": "✓", "partially_met": "◐", "not_met": "✗", "not_applicable": "–", "not_answered": "?"}
 STYLE = {"met": "green", "partially_met": "yellow", "not_met": "red", "not_applicable": "dim", "not_answered": "magenta"}
 OUTCOME_STYLE = {"designated": "bold green", "designated_with_conditions": "bold yellow", "not_designated": "bold red"}
@@ -23,13 +25,16 @@ def print_text(assessments: list[Any], console: Any, show_all: bool = False) -> 
     from .report.view import headline
     from .rules import day
 
+    def say(text: str) -> None:  # Text: never read as markup, whatever the console's settings
+        console.print(Text(text))
+
     for a in assessments:
-        j = a.to_json()
+        j = textsafe.deep(a.to_json(), textsafe.terminal)   # the data cannot drive the terminal
         o = j["outcome"]
         site = j["site"]
         code = f"{site.get('code_label') or 'ODS'} {site['code']}"
         console.rule(Text(f"{site['name']} ({code})", style="bold"))
-        console.print(f"Specification: {j['spec']['title']} ({j['spec']['id']}, edition {j['spec']['edition']})")
+        say(f"Specification: {j['spec']['title']} ({j['spec']['id']}, edition {j['spec']['edition']})")
         applied = applied_line(j)
         if applied:
             console.print(Text(applied), soft_wrap=True)
@@ -37,46 +42,46 @@ def print_text(assessments: list[Any], console: Any, show_all: bool = False) -> 
         console.print(Text(f"Outcome: {OUTCOME_SYMBOL.get(o['status'], '?')} {head.text}",
                            style="bold yellow" if head.detail else OUTCOME_STYLE.get(o["status"], "bold")))
         if head.detail:
-            console.print(f"  {head.detail}: {o['label'].lower()}.")
+            say(f"  {head.detail}: {o['label'].lower()}.")
         sc = j["score"]
         before = sc["before_adjustments"]["overall"]
-        console.print(f"Score: {_pct(sc['overall'])} of core and expected standards met"
-                      + (f" (before review and derogations: {_pct(before)})" if before != sc["overall"] else ""))
+        say(f"Score: {_pct(sc['overall'])} of core and expected standards met"
+            + (f" (before review and derogations: {_pct(before)})" if before != sc["overall"] else ""))
         den = o.get("denominators")
         if den:
-            console.print(denominators_text(den))
+            say(denominators_text(den))
         if o.get("rating"):
             rt = o["rating"]
             whole = None if rt["percent"] is None else int(rt["percent"] + 1e-9)   # the bands use whole %, rounded down
-            console.print(f"Rating: {rt['band']} ({_pct(whole)} of {rt['of']} applicable gating standards fully met)")
+            say(f"Rating: {rt['band']} ({_pct(whole)} of {rt['of']} applicable gating standards fully met)")
         c = j["counts"]
-        console.print("  ".join(f"{SYMBOL[k]} {k.replace('_', ' ')}: {v}" for k, v in c.items()))
-        console.print("Why:")
+        say("  ".join(f"{SYMBOL[k]} {k.replace('_', ' ')}: {v}" for k, v in c.items()))
+        say("Why:")
         for r in o["reasons"]:
-            console.print(f"  • {r}")
+            say(f"  • {r}")
         if o["conditions"]:
-            console.print("Conditions:")
+            say("Conditions:")
             for cond in o["conditions"]:
                 kind = "action plan" if cond["kind"] == "action_plan" else "derogation"
-                console.print(f"  • {cond['standard']} by {day(cond['due'])} ({kind}, {cond['owner']}): {cond['action']}")
+                say(f"  • {cond['standard']} by {day(cond['due'])} ({kind}, {cond['owner']}): {cond['action']}")
         if o.get("recommendations"):
-            console.print("Recommendations (within the threshold; not conditions):")
+            say("Recommendations (within the threshold; not conditions):")
             for rec in o["recommendations"]:
                 plan = ("" if not rec.get("due") else
                         f" (derogation until {day(rec['due'])}, agreed by {rec['owner']})" if rec.get("kind") == "derogation"
                         else f" (plan due {day(rec['due'])}, {rec['owner']})")
-                console.print(f"  • {rec['standard']} {rec['title']}{plan}")
+                say(f"  • {rec['standard']} {rec['title']}{plan}")
         if o.get("advisory"):
-            console.print("For the panel's judgement (do not change the outcome):")
+            say("For the panel's judgement (do not change the outcome):")
             for adv in o["advisory"]:
-                console.print(f"  • {adv['standard']} {adv['title']} ({adv['status'].replace('_', ' ')}): {adv['why']}")
+                say(f"  • {adv['standard']} {adv['title']} ({adv['status'].replace('_', ' ')}): {adv['why']}")
         if o["to_change_outcome"]:
             target = (j["spec"].get("labels") or {}).get(o["to_change_target"]) or \
                 (o["to_change_target"] or "").replace("_", " ")
-            console.print(f"What would change the outcome to \"{target}\":")
+            say(f"What would change the outcome to \"{target}\":")
             for x in o["to_change_outcome"]:
                 fix = x.get("fix")
-                console.print(f"  • {x['id']} {x['title']}" + (f": {fix}" if fix else ""))
+                say(f"  • {x['id']} {x['title']}" + (f": {fix}" if fix else ""))
         table = Table(show_header=True, header_style="bold", expand=False, pad_edge=False)
         table.add_column("Status", no_wrap=True)
         table.add_column("Standard", no_wrap=True)
@@ -92,8 +97,8 @@ def print_text(assessments: list[Any], console: Any, show_all: bool = False) -> 
                 continue
             flags = f" [{', '.join(f.replace('_', ' ') for f in s['flags'])}]" if s["flags"] else ""
             why = "" if st == "met" else s["reason"]
-            table.add_row(Text(f"{SYMBOL[st]} {st.replace('_', ' ')}", style=STYLE[st]), s["id"], s["title"],
-                          s["category"], why + flags)
+            table.add_row(Text(f"{SYMBOL[st]} {st.replace('_', ' ')}", style=STYLE[st]), Text(s["id"]), Text(s["title"]),
+                          Text(s["category"]), Text(why + flags))
         console.print(table)
         if hidden:
             console.print(f"{hidden} standard{'s' if hidden != 1 else ''} that do{'es' if hidden == 1 else ''} not apply "
@@ -136,6 +141,10 @@ CSV_FIELDS = ["site_code", "site_name", "spec", "edition", "claimed", "outcome",
 def csv_rows(a: Any) -> list[list[Any]]:
     """One row per standard of one assessment, in CSV_FIELDS order."""
     j = a.to_json()
+    return [[textsafe.cell(v) for v in row] for row in _rows(j)]
+
+
+def _rows(j: dict) -> list[list[Any]]:
     return [[j["site"]["code"], j["site"]["name"], j["spec"]["id"], j["spec"]["edition"], j["claimed"] or "",
              j["outcome"]["status"], j["outcome"]["qualifies_for"] or "", s["id"], s["title"], s["domain"],
              s["category"], s["status"], s["reason"], "; ".join(f"{k}: {v}" for k, v in s["reported"].items()),

@@ -27,7 +27,11 @@ EXIT_BUG = 4
 
 
 def err(msg: str) -> None:
-    click.echo(msg, err=True)
+    """One message to standard error, neutralised for the terminal (no escapes, bells or
+    hyperlinks from the data; a value of megabytes is cut, not echoed whole)."""
+    from ..textsafe import terminal
+
+    click.echo(terminal(msg), err=True)
 
 
 def report_problems(problems: Iterable[Problem]) -> None:
@@ -325,7 +329,8 @@ def make_console(file: Any = None, *, stderr: bool = False) -> Any:
     no_color = color is False or (color is None and "NO_COLOR" in os.environ and os.environ["NO_COLOR"] != "")
     return _Console(file=stream, width=None if tty else 110, soft_wrap=False, highlight=False,
                     force_terminal=True if color else None, no_color=no_color,
-                    color_system=None if no_color else "auto")
+                    color_system=None if no_color else "auto",
+                    markup=False, emoji=False)   # text from the data ("[/]") is printed, never interpreted
 
 
 

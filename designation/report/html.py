@@ -11,6 +11,7 @@ import base64
 import datetime as dt
 import functools
 import io
+import secrets
 from importlib import resources
 from typing import Any, Iterable, Mapping
 
@@ -93,10 +94,13 @@ def inline_css(chars: str | None = None) -> Markup:
 
 
 def _render(template: str, context: dict[str, Any], standalone: bool) -> str:
-    context["inline_css"] = Markup(_CSS_MARK) if standalone else None
+    # The marker holds a fresh random token, so no text in the data (a site name quoting the
+    # marker) can stand where the stylesheet goes.
+    mark = f"{_CSS_MARK[:-2]}:{secrets.token_hex(16)}*/"
+    context["inline_css"] = Markup(mark) if standalone else None
     page = environment().get_template(template).render(context)
     if standalone:
-        page = page.replace(_CSS_MARK, inline_css(page), 1)
+        page = page.replace(mark, inline_css(page), 1)
     return page
 
 

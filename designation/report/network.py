@@ -6,21 +6,17 @@ import io
 from typing import Any, Callable, Iterable, Mapping, TextIO
 
 from . import view
+from .. import textsafe
 
 FIXED_COLUMNS = ("site_code", "site_name", "organisation", "network", "spec", "edition", "claimed",
                  "outcome", "qualifies_for", "score")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value: Any) -> str:
-    """Text for one cell. A value a spreadsheet would run as a formula gets a leading quote."""
-    if value is None:
-        return ""
+def _cell(value: Any) -> Any:
+    """Text for one cell, neutralised (:func:`designation.textsafe.cell`)."""
     if isinstance(value, float):
-        text = f"{value:.1f}".rstrip("0").rstrip(".")
-    else:
-        text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+        value = f"{value:.1f}".rstrip("0").rstrip(".")
+    return textsafe.cell(value)
 
 
 def network_matrix_csv(results: Iterable[Mapping[str, Any]]) -> str:

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from . import vocab
+from .. import textsafe
 
 # The executive summary is one page: longer lists are cut there and given in full later on.
+EVIDENCE_SHOWN = 30  # evidence items listed per standard; the rest are counted
 SUMMARY_MAX = {"reasons": 6, "conditions": 10, "changes": 6}
 CATEGORY_RANK = {"core": 0, "expected": 1, "developmental": 2}
 STATUS_RANK = {"not_met": 0, "not_answered": 1, "partially_met": 2, "met": 3, "not_applicable": 4}
@@ -207,7 +209,9 @@ def _fill(target: dict[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]
 
 def normalise(result: Mapping[str, Any]) -> dict[str, Any]:
     """A deep copy of ``result`` with every optional key present, so templates can be strict."""
-    r = _fill(copy.deepcopy(dict(result)), _RESULT_DEFAULTS)
+    # Every string is made printable here, once, on its way to any page: control characters,
+    # non-characters and bidi overrides removed, and very long text cut for layout with a note.
+    r = _fill(textsafe.deep(dict(result), textsafe.printable), _RESULT_DEFAULTS)
     r["_normalised"] = True
     _fill(r["spec"], _SPEC_DEFAULTS)
     _fill(r["site"], _SITE_DEFAULTS)
@@ -217,7 +221,11 @@ def normalise(result: Mapping[str, Any]) -> dict[str, Any]:
         r["counts"].setdefault(key, sum(1 for s in r["standards"] if s.get("status") == key))
     for st in r["standards"]:
         _fill(st, _STANDARD_DEFAULTS)
-        st["evidence"] = [_fill(dict(e), _NESTED["evidence"]) for e in st["evidence"]]
+        evidence = st["evidence"]
+        st["evidence"] = [_fill(dict(e), _NESTED["evidence"]) for e in evidence[:EVIDENCE_SHOWN]]
+        if len(evidence) > EVIDENCE_SHOWN:  # 20,000 items would take minutes to lay out
+            st["evidence"].append(_fill({"title": f"and {len(evidence) - EVIDENCE_SHOWN:,} more items, listed in "
+                                                  "the embedded submission"}, _NESTED["evidence"]))
         st["review"] = [_fill(dict(e), _NESTED["review"]) for e in st["review"]]
         for key in ("source", "action_plan", "derogation"):
             if st[key] is not None:

@@ -1,0 +1,136 @@
+"""Text from the data is neutralised wherever it lands: terminal, CSV/spreadsheet cell, report.
+
+Property tests generate hostile strings (escapes, formula triggers behind spaces, separators,
+non-characters, bidi overrides, markup) and check what a user would see in each place; end to
+end tests push the same strings through ``assess`` (text and CSV) and the HTML report.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from designation import textsafe
+from designation.cli import main
+
+from .conftest import submission, write_yaml
+
+HOSTILE = ["\x1b[31m", "\x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\", "\x07", "\x08", "\r",
+           "\u2028", "\u2029", "\ufffe", "\uffff", "\u202e", "\u2066", "\x85", "\x9b", "[/]", "[bold]",
+           "=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\u00a0=1", " =1", "\u3000+1",
+           "/*designation:inline-css*/", "\x00", "\ud800"]
+pieces = st.sampled_from(HOSTILE) | st.text(max_size=8)
+hostile_text = st.lists(pieces, min_size=1, max_size=6).map("".join)
+
+CI = settings(max_examples=200, deadline=None, derandomize=True, database=None)
+_FORMULA = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _controls(text: str) -> list[str]:
+    return [c for c in text if (c < " " and c not in "\n\t") or "\x7f" <= c < "\xa0"
+            or c in textsafe.BIDI_CONTROLS or c in "\ufffe\uffff\u2028\u2029"]
+
+
+@CI
+@given(hostile_text)
+def test_terminal_text_has_no_control_characters_or_overrides(text: str) -> None:
+    out = textsafe.terminal(text)
+    assert _controls(out) == []
+    assert "\x1b" not in out and "\x07" not in out
+    assert textsafe.terminal(text, one_line=True).count("\n") == 0
+
+
+@CI
+@given(hostile_text)
+def test_a_cell_never_starts_a_formula_even_behind_spaces(text: str) -> None:
+    out = textsafe.cell(text)
+    stripped = out.lstrip(" \u00a0\u2007\u202f\u3000\ufeff")
+    if stripped.startswith(_FORMULA):
+        assert textsafe._NUMBER.match(out), out   # only a plain negative number may start with '-'
+    assert _controls(out.replace("\\x", "")) == [] or out.startswith("'")
+
+
+def test_numbers_stay_numbers_in_cells() -> None:
+    assert textsafe.cell(-3) == -3 and textsafe.cell(2.5) == 2.5
+    assert textsafe.cell("-3") == "-3"
+    assert textsafe.cell("-3+1") == "'-3+1"
+    assert textsafe.cell("\u00a0@SUM(A1)") == "'\u00a0@SUM(A1)"
+
+
+@CI
+@given(hostile_text)
+def test_printable_text_has_no_separators_noncharacters_or_overrides(text: str) -> None:
+    out = textsafe.printable(text)
+    assert _controls(out) == []
+
+
+@CI
+@given(st.integers(min_value=0, max_value=3).flatmap(lambda k: st.text(min_size=1, max_size=3).map(lambda t: t * (10 ** k * 3))))
+def test_long_text_is_cut_with_a_note_saying_so(text: str) -> None:
+    out = textsafe.printable(text, limit=500)
+    if len(text) > 500:
+        assert out.startswith(textsafe.printable(text[:500]))
+        assert "shortened for the report" in out and f"{len(text):,}" in out
+        assert len(out) < 700
+    else:
+        assert out == textsafe.printable(text, limit=10_000)
+
+
+def test_a_value_echoed_in_an_error_is_short_and_one_line() -> None:
+    huge = "9" * 2_000_000
+    assert len(textsafe.shown(huge)) < 120
+    assert len(textsafe.shown(int("9" * 400))) < 120
+    assert "\n" not in textsafe.shown("a\nb\x1b[2J")
+
+
+# -- end to end -------------------------------------------------------------------------------
+
+NAME = "\u00a0=HYPERLINK(\"http://evil.example\",\"x\") \x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\\x07 [/] \u202eevil\u202c"
+
+
+def _site(tmp_path: Path, mini_specs: Path) -> Path:
+    data = submission(action_plans={})
+    data["site"]["name"] = NAME
+    data["site"]["organisation"] = "@SUM(A1:A9)"
+    data["answers"]["lead_name"] = {"value": "[/]", "comment": "line\u2028para\u2029x\ufffe\uffff [bold]"}
+    return write_yaml(tmp_path / "site.yaml", data)
+
+
+def test_assess_text_output_carries_no_escapes_and_survives_markup(tmp_path: Path, mini_specs: Path) -> None:
+    site = _site(tmp_path, mini_specs)
+    res = CliRunner().invoke(main, ["assess", str(site)])
+    assert res.exit_code in (0, 3), res.output
+    assert "\x1b" not in res.output and "\x07" not in res.output and "\u202e" not in res.output
+    assert "HYPERLINK" in res.output   # shown, as text
+
+
+def test_assess_csv_cells_are_neutralised(tmp_path: Path, mini_specs: Path) -> None:
+    site = _site(tmp_path, mini_specs)
+    res = CliRunner().invoke(main, ["assess", str(site), "--format", "csv"])
+    assert res.exit_code in (0, 3), res.output
+    rows = list(csv.reader(io.StringIO(res.stdout)))
+    for row in rows[1:]:
+        for value in row:
+            assert not value.lstrip(" \u00a0").startswith(("=", "+", "@")), value
+            assert "\x1b" not in value and "\x07" not in value
+    assert rows[1][1].startswith("'")
+
+
+def test_report_html_shows_the_words_without_controls(tmp_path: Path, mini_specs: Path) -> None:
+    site = _site(tmp_path, mini_specs)
+    from designation import api
+    from designation.report.html import render_html
+
+    result = api.assess_path(site).to_json()
+    page = render_html(result, standalone=True)
+    assert _controls(page.replace("\n", "")) == []
+    assert "evil" in page and "\u202e" not in page
+    # the stylesheet is inlined where the template put it, not where a name quoted its marker
+    head = page.split("</head>", 1)[0]
+    assert "@font-face" in head or "font-family" in head
+    assert json.loads(json.dumps(result))["site"]["name"] == NAME  # the data itself is untouched
