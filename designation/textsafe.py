@@ -34,7 +34,7 @@ LINE_SEPARATORS = frozenset("\u2028\u2029\x85\x0b\x0c")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 _LEADING_SPACE = " \u00a0\u2007\u202f\u3000\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\ufeff"
 
-_C0_C1 = "".join(chr(c) for c in list(range(0, 32)) + list(range(0x7F, 0xA0)))
+_C0_C1 = "".join(chr(c) for c in list(range(32)) + list(range(0x7F, 0xA0)))
 # Anything that is not plain printable text, for the fast path (one regex search per string).
 _SUSPECT = re.compile("[" + re.escape(_C0_C1) + "\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff"
                       "\ufdd0-\ufdef\ufffe\uffff\ud800-\udfff]|[\U0001fffe\U0001ffff\U0010fffe\U0010ffff]")

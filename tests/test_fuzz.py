@@ -726,7 +726,12 @@ EXPECTED = {
     "python_name_key.yaml": ("python/name:os.system' is not allowed", True),
     "python_tag.yaml": ("python/object/apply:os.system' is not allowed", True),
     "yaml11_no_as_text.yaml": ("lead_name: expected text, got no read as a yes/no value", True),
-    "yaml11_numbers.yaml": ("numerator must be a whole number of 0 or more, got '0o17'", True),
+    "yaml11_numbers.yaml": ("write 1000 without underscores", True),
+    "yaml11_octal.yaml": ("write 16; a leading zero makes YAML read 016 as the octal number 14", True),
+    "yaml11_sexagesimal.yaml": ("1:30 looks like a time (YAML 1.1 counts it in sixties and reads 90)", True),
+    "yaml11_hex.yaml": ("0x10 is a hexadecimal number", True),
+    "yaml11_underscore.yaml": ("write 16 without underscores", True),
+    "yaml11_clock.yaml": ("0:45 looks like a time; write a number in the question's unit", True),
 }
 
 
@@ -798,13 +803,13 @@ def test_an_assessment_date_at_the_end_of_the_calendar_is_an_input_error(day: st
 
 @pytest.mark.parametrize("value, message", [
     ("-1", "-1 is outside the bounds the spec allows (0 to any)"),      # was TypeError: None in an f-string
-    (".nan", "expected a finite number, got nan"),                        # was accepted: NaN in the JSON
-    (".inf", "expected a finite number, got inf"),                        # was accepted
+    (".nan", ".nan is not a finite number"),                        # was accepted: NaN in the JSON
+    (".inf", ".inf is not a finite number"),                        # was accepted
 ])
 def test_tailoring_values_out_of_a_one_sided_bound_or_not_finite_are_input_errors(value: str, message: str) -> None:
     hb = spec_mod.load("hbpos")
-    doc = yamlsafe.load_text(f"parameters:\n  hbpos:\n    closures_max: {value}\n", "tailoring.yaml")
-    with pytest.raises(InputError, match=re.escape(f"tailoring.yaml:3:19: closures_max: {message}")):
+    with pytest.raises(InputError, match=re.escape(f"tailoring.yaml:3:19: ") + ".*" + re.escape(message)):
+        doc = yamlsafe.load_text(f"parameters:\n  hbpos:\n    closures_max: {value}\n", "tailoring.yaml")
         tailoring.parse(doc).for_spec(hb)
 
 

@@ -13,6 +13,8 @@ Python one), then builds plain Python values itself so that it can:
 from __future__ import annotations
 
 import os
+import re
+import sys
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -230,13 +232,69 @@ def _tab_at(text: str, line: int, column: int) -> bool:
 
 
 def _key_value(node: yaml.Node) -> Any:
-    """A mapping key as the builder reads it (plain scalars; ints stay ints)."""
-    if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:int":
-        try:
-            return _constructor.construct_yaml_int(node)
-        except Exception:
-            return node.value
-    return node.value
+    """A mapping key as the builder reads it: its text, except that a plain decimal whole number
+    is an int (``016``, ``0x2d`` or ``yes`` as a key stay the text written)."""
+    value = node.value
+    if (isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:int" and len(value) < 100
+            and _DECIMAL.match(value)):
+        return int(value)
+    return value
+
+
+# -- numbers, read as a person reads them ---------------------------------------------------------
+#
+# YAML 1.1 (what PyYAML implements) reads 016 as 14 (octal), 1:30 as 90 (base 60), 0x2d as 45 and
+# 4_5 as 45. A provider who writes them means something else, so such a value is refused with
+# what YAML would have read and what to write instead; only plain decimal numbers are read.
+# Quoted values are text and never refused here.
+
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_NUMBER_TAGS = frozenset((_INT, _FLOAT))
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)\Z")
+_PLAIN_NUMBER = re.compile(r"[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+|[0-9]+\.[0-9]*)(?:[eE][-+][0-9]+)?\Z")
+_DIGITS_SIGNS = frozenset("0123456789+-")
+# plain text that reads as a number to a person but not to YAML as one: 08, 09, 0:45, 00:30
+_NUMBERISH = re.compile(r"[-+]?(?:0[0-9]+(?:\.[0-9]*)?|[0-9]+(?::[0-9]{1,2})+(?:\.[0-9]*)?)\Z")
+
+
+def number_problem(text: str) -> str:
+    """Why a plain scalar that looks like a number is not read, and what to write instead."""
+    shown = text if len(text) <= 40 else text[:40] + "..."
+    quote = f"quote it ('{shown}') if it is text such as a code"
+    sign = "-" if text.startswith("-") else ""
+    body = text.lstrip("+-")
+    yaml_value = _yaml_reads(text)
+    reads = f" as {yaml_value}" if yaml_value is not None else ""
+    if ":" in body:
+        counted = f" (YAML 1.1 counts it in sixties and reads {yaml_value})" if yaml_value is not None else ""
+        return (f"{shown} looks like a time{counted}; write a number in the question's unit, such as 0.75 for "
+                f"45 minutes in hours or 90 for an hour and a half in minutes, or {quote}")
+    if body[:2].lower() in ("0x", "0b", "0o"):
+        base = {"0x": "hexadecimal", "0b": "binary", "0o": "octal"}[body[:2].lower()]
+        return f"{shown} is a {base} number{' (YAML reads it' + reads + ')' if reads else ''}; write it in decimal, or {quote}"
+    if "_" in body:
+        plain = sign + body.replace("_", "")
+        return f"write {plain} without underscores (YAML 1.1 drops them and reads {shown}{reads}), or {quote}"
+    if body.lower() in (".inf", ".nan"):
+        return f"{shown} is not a finite number; write a number"
+    if body.startswith("0") and len(body) > 1 and body[1].isdigit():
+        digits = body.split(".")[0].lstrip("0") or "0"
+        plain = sign + digits + ("." + body.split(".", 1)[1] if "." in body else "")
+        if yaml_value is not None and "." not in body:
+            return f"write {plain}; a leading zero makes YAML read {shown} as the octal number {yaml_value}, or {quote}"
+        return f"write {plain}; a leading zero makes YAML read numbers as octal (and {shown} as text), or {quote}"
+    return f"{shown} is not a plain decimal number; write it as digits, such as 16 or 2.5, or {quote}"
+
+
+def _yaml_reads(text: str) -> Any:
+    if len(text) > 100:
+        return None
+    try:
+        value = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return None
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _check_depth(text: str, name: str) -> None:
@@ -304,14 +362,22 @@ class _Builder:
         tag = node.tag
         if cls is _Scalar:
             if tag == _STR:
-                return node.value
+                value = node.value
+                if not node.style and value[:1] in _DIGITS_SIGNS and _NUMBERISH.match(value):
+                    raise self.fail(node, number_problem(value))   # 08, 0:45: a number a person misreads
+                return value
             construct = _SCALARS.get(tag)
             if construct is None:
                 raise self.fail(node, f"tag {tag!r} is not allowed; only plain YAML values are read")
+            if tag in _NUMBER_TAGS and not node.style and not _PLAIN_NUMBER.match(node.value):
+                raise self.fail(node, number_problem(node.value))
             try:
                 return construct(node)
             except (ValueError, yaml.YAMLError) as exc:
                 shown = node.value if len(node.value) <= 60 else node.value[:40] + "..."  # a 5 MB number stays one line
+                if "digits" in str(exc):
+                    raise self.fail(node, f"cannot read value {shown!r}: it has {len(node.value):,} digits; numbers of more than "
+                                          f"{sys.get_int_max_str_digits():,} digits are not read") from None
                 raise self.fail(node, f"cannot read value {shown!r}: {exc}") from None
         if depth >= MAX_DEPTH:
             raise self.fail(node, f"document is nested more than {MAX_DEPTH} levels deep")
@@ -327,10 +393,10 @@ class _Builder:
                     key = key_node.value
                 elif ktag == _MERGE:
                     raise self.fail(key_node, "merge keys ('<<') are not supported; write the keys out")
+                elif ktag in _SCALARS:
+                    key = _key_value(key_node)
                 else:
-                    key = build(key_node, depth)
-                    if not isinstance(key, (str, int)) or isinstance(key, bool):
-                        key = key_node.value
+                    raise self.fail(key_node, f"tag {ktag!r} is not allowed; only plain YAML values are read")
                 if key in out:
                     raise self.fail(key_node, f"duplicate key {key!r}" + self._first(node, key_node))
                 out[key] = build(value_node, depth)
