@@ -98,10 +98,15 @@ def report(file: Optional[str], review: Optional[str], derogations: Optional[str
     if bool(file) == bool(network):
         raise click.UsageError("give either a submission FILE or --network DIR")
     from .. import report as report_mod
+    from ..atomic import check_outputs
 
     if network:
+        subs = expand_paths((network,))
+        csv_out = Path(output).with_suffix(".csv")
+        check_outputs({"-o": output, "the CSV beside -o": csv_out, "--html": html_out},
+                      inputs=[*subs, derogations, tailoring, review])
         results, bad = [], 0
-        for path in expand_paths((network,)):
+        for path in subs:
             if api.is_settings_file(path):
                 continue
             try:
@@ -121,6 +126,9 @@ def report(file: Optional[str], review: Optional[str], derogations: Optional[str
         if bad:
             sys.exit(EXIT_INVALID)
         return
+    beside = Path(file).parent  # type: ignore[arg-type]
+    check_outputs({"-o": output, "--html": html_out},
+                  inputs=[file, review, derogations, tailoring, beside / "derogations.yaml", beside / "tailoring.yaml"])
     a = api.assess_path(file, review=review, derogations=derogations, tailoring=tailoring)  # type: ignore[arg-type]
     report_problems(a.warnings)
     api.write_report(a, output, html=html_out, created=when, as_at=day, sign=_signer(signing))

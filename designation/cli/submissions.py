@@ -19,7 +19,7 @@ from ._shell import (EXIT_INVALID, EXIT_OUTCOME, STDIN, dump_json, err, expand_p
 
 @main.command()
 @click.argument("spec_id")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout.")
 @click.option("--setting", help="Shorthand for --set setting=VALUE (asthma-cyp: gp_practice, school, ...).")
 @click.option("--set", "preset", multiple=True, metavar="QUESTION=VALUE",
               help="Pre-answer a question; questions that then do not apply are left out.")
@@ -48,8 +48,10 @@ def template(spec_id: str, output: Optional[str], setting: Optional[str], preset
     Exit codes: 0 written; 1 unknown spec; 2 usage error (an unknown question or value in --set).
     """
     from .. import spec as spec_mod
+    from ..atomic import check_outputs
     from ..inputs.template import render_template
 
+    check_outputs({"-o": output})
     s = spec_mod.load(spec_id)
     given: dict[str, str] = {}
     for item in preset:

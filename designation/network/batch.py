@@ -32,10 +32,13 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from .. import __version__
+from ..atomic import settings_problem
 from ..errors import InputError, Problem
 from . import executors
 from .executors import Executor
 
+# Output names of the network's own files; a submission with one of these names is refused.
+RESERVED = frozenset({"network-summary", "manifest", "register", "index"})
 REPORT_VERSION = "2"  # bump when templates change, so cached PDFs are re-rendered
 
 
@@ -304,6 +307,12 @@ def run(folder: str | Path, outdir: str | Path, *, jobs: Optional[int] = None, r
     folder, out = Path(folder), Path(outdir)
     if not folder.is_dir():
         raise InputError.at(str(folder), "is not a folder of submissions")
+    reviews = review_dir or folder / "reviews"
+    if out.exists() and not out.is_dir():
+        raise InputError.at(str(out), "the output folder is a file; give a folder (-o DIR)")
+    if os.path.realpath(out) == os.path.realpath(reviews) or settings_problem(out / "x"):
+        raise InputError.at(str(out), "the output folder is a reviews/ folder, which holds the network's reviews; "
+                                      "write outputs elsewhere")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -391,6 +400,14 @@ def _run(folder: Path, out: Path, *, jobs: Optional[int], render: bool, created:
     def todo():
         """Sites to (re)process, found lazily; cached ones are reported as they are met."""
         for sub in subs:
+            if sub.stem.lower() in RESERVED:
+                outcome = SiteOutcome(str(sub), "invalid", None, [Problem(
+                    str(sub), f"a submission cannot be named {sub.name}: its outputs would overwrite the network's "
+                              f"{sub.stem.lower()} files in {out}; rename it")])
+                outcomes.append(outcome)
+                if progress:
+                    progress(outcome)
+                continue
             m = matches.get(sub)
             review, how = (m.review, m.how) if m else (None, None)
             spec_sha = _spec_sha_of(sub)
