@@ -5,19 +5,18 @@ values survive into the result, so a reader sees what the provider said and what
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from . import yamlsafe
 from ..errors import InputError, Problem
 from ..rules import suggest
 from ..spec import Spec, pydantic_problems
-from .submission import _INVALID, check_value
+from .submission import _INVALID, FormatNumber, PlausibleDate, Text, check_value
 
 
 class _Model(BaseModel):
@@ -25,20 +24,20 @@ class _Model(BaseModel):
 
 
 class Reviewer(_Model):
-    name: str = Field(min_length=1)
-    role: str = Field(min_length=1)
+    name: Text
+    role: Text
 
 
 class VerifiedValue(_Model):
     value: Any
-    reason: str = Field(min_length=1)
+    reason: Text
 
 
 class ReviewFile(_Model):
-    format: int = 1
-    site: str
+    format: FormatNumber = 1
+    site: Text
     reviewer: Reviewer
-    reviewed_on: dt.date
+    reviewed_on: PlausibleDate
     verified: dict[str, VerifiedValue] = {}
 
 
@@ -61,7 +60,12 @@ class Change:
         def num(v: Any) -> Optional[float]:
             if hasattr(v, "percent"):
                 return v.percent
-            return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+            if not isinstance(v, (int, float)) or isinstance(v, bool):
+                return None
+            try:
+                return float(v)
+            except OverflowError:   # a count of 400 digits: too far apart to say by how much
+                return None
 
         def show(v: Any) -> str:
             if question.type == "proportion":

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Strict, ValidationError, field_validator
+from typing_extensions import Annotated
 
 from .. import spec as spec_mod
 from . import yamlsafe
@@ -23,35 +24,63 @@ from ..spec import Question, Spec
 
 FORMAT = 1
 MIN_YEAR, MAX_YEAR = 1900, 2999  # a plausible assessment date
+MAX_ANSWER = 10 ** 15             # the largest number an answer may be (counts in a proportion are not bounded)
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# -- field types shared by every input file: a value is refused rather than coerced ---------------
+
+def _no_number(v: Any) -> Any:
+    """A date written as a number (20261001, or 1 read as 1970-01-01 plus a second) is refused."""
+    if isinstance(v, (bool, int, float)):
+        raise ValueError(f"expected a date such as 2026-10-01, got the number {v!r}")
+    return v
+
+
+def _plausible(v: dt.date) -> dt.date:
+    if not MIN_YEAR <= v.year <= MAX_YEAR:
+        raise ValueError(f"{v} is not a plausible date (expected a year from {MIN_YEAR} to {MAX_YEAR})")
+    return v
+
+
+def _non_blank(v: str) -> str:
+    if not v.strip():
+        raise ValueError("must not be blank (it holds only spaces)" if v else "must not be empty")
+    return v
+
+
+Date = Annotated[dt.date, BeforeValidator(_no_number)]
+PlausibleDate = Annotated[dt.date, BeforeValidator(_no_number), AfterValidator(_plausible)]
+Text = Annotated[str, AfterValidator(_non_blank)]
+FormatNumber = Annotated[int, Strict()]   # format: true, '1' or 1.0 are not format 1
+
+
 class Site(_Model):
-    name: str = Field(min_length=1)
-    code: str = Field(min_length=1)
+    name: Text
+    code: Text
     organisation: Optional[str] = None
     network: Optional[str] = None
     address: Optional[str] = None
 
 
 class Period(_Model):
-    start: dt.date
-    end: dt.date
+    start: PlausibleDate
+    end: PlausibleDate
 
 
 class SignOff(_Model):
-    name: str
-    role: str
-    date: Optional[dt.date] = None
+    name: Text
+    role: Text
+    date: Optional[PlausibleDate] = None
 
 
 class Evidence(_Model):
     title: str
     reference: Optional[str] = None
-    date: Optional[dt.date] = None
+    date: Optional[PlausibleDate] = None
     owner: Optional[str] = None
 
     @field_validator("title")
@@ -68,18 +97,18 @@ class Evidence(_Model):
 
 
 class ActionPlan(_Model):
-    action: str = Field(min_length=1)
-    owner: str = Field(min_length=1)
-    due: dt.date
+    action: Text
+    owner: Text
+    due: PlausibleDate
 
 
 class Envelope(_Model):
-    format: int = FORMAT
+    format: FormatNumber = FORMAT
     spec: str
     edition: str
     site: Site
     claimed: Optional[str] = None
-    assessed_on: dt.date
+    assessed_on: Date
     period: Optional[Period] = None
     signed_off_by: Optional[SignOff] = None
     answers: dict[str, Any] = {}
@@ -208,6 +237,13 @@ def parse(doc: yamlsafe.Document, *, spec: Spec | None = None, today: dt.date | 
             ans = _answer(q, raw, path, doc, problems)
             if ans is not None:
                 answers[qid] = ans
+    if env is not None:
+        for qid, ans in answers.items():
+            for i, ev in enumerate(ans.evidence):
+                if ev.date is not None and ev.date > env.assessed_on:
+                    problems.append(doc.problem(("answers", qid, "evidence", i, "date"),
+                                                f"evidence {i + 1} for {qid!r} is dated {ev.date}, after the assessment "
+                                                f"date {env.assessed_on}; evidence must exist when the assessment is made"))
     if problems:
         raise InputError(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
     assert env is not None and spec is not None
@@ -428,6 +464,10 @@ def read_value(q: Question, raw: Any) -> Any:
             raw = int(raw)
         if raw != raw or raw in (float("inf"), float("-inf")):
             raise BadAnswer(f"expected a finite number, got {raw}")
+        if abs(raw) > MAX_ANSWER:   # a 400-digit answer overflowed every later float() of it
+            from ..textsafe import shown
+
+            raise BadAnswer(f"{shown(raw)} is too large to be an answer (the limit is {MAX_ANSWER:,.0f})")
         lo, hi = q.bounds()
         if (lo is not None and raw < lo) or (hi is not None and raw > hi):
             unit = q.unit or {"percentage": "%", "hours_per_day": "hours a day"}.get(t, "")

@@ -32,16 +32,26 @@ def _n(v: Any) -> str:
 
 
 def _parse_preset(q: Question, text: str) -> Any:
+    """A ``--set`` value read like the same answer in a submission: the safe loader (no tags,
+    numbers read as a person reads them) then the question's type, so the skeleton never
+    carries a value a submission would refuse. Raises ValueError with the reason."""
+    from ..errors import InputError
+    from ..textsafe import shown
+    from . import yamlsafe
     from .submission import BadAnswer, read_value
 
-    try:
-        raw = yaml.safe_load(text) if q.type != "text" else text
-    except yaml.YAMLError:
-        raw = text
+    raw: Any = text
+    if q.type != "text" and text.strip():
+        try:
+            raw = yamlsafe.load_text(text, f"--set {q.id}").data
+        except InputError as exc:
+            raise ValueError(f"--set {q.id}={shown(text)}: " + "; ".join(p.message for p in exc.problems)) from None
+    elif q.type != "text":
+        raw = None
     try:
         return read_value(q, raw)
     except BadAnswer as exc:
-        raise ValueError(f"--set {q.id}={text}: {exc}") from None
+        raise ValueError(f"--set {q.id}={shown(text)}: {exc}") from None
 
 
 def render_template(spec: Spec, given: dict[str, str]) -> str:

@@ -340,6 +340,7 @@ def _check_depth(text: str, name: str) -> None:
         return  # the real parse reports syntax errors with their position
 
 
+_NUL_ESCAPE = "text contains a NUL character (written as the \\0 escape); remove it"
 _NODE_EVENTS = (yaml.ScalarEvent, yaml.AliasEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
 
 
@@ -363,8 +364,11 @@ class _Builder:
         if cls is _Scalar:
             if tag == _STR:
                 value = node.value
-                if not node.style and value[:1] in _DIGITS_SIGNS and _NUMBERISH.match(value):
-                    raise self.fail(node, number_problem(value))   # 08, 0:45: a number a person misreads
+                if not node.style:
+                    if value[:1] in _DIGITS_SIGNS and _NUMBERISH.match(value):
+                        raise self.fail(node, number_problem(value))   # 08, 0:45: a number a person misreads
+                elif node.style == '"' and "\x00" in value:
+                    raise self.fail(node, _NUL_ESCAPE)
                 return value
             construct = _SCALARS.get(tag)
             if construct is None:
@@ -391,6 +395,8 @@ class _Builder:
                 ktag = key_node.tag
                 if ktag == _STR:
                     key = key_node.value
+                    if key_node.style == '"' and "\x00" in key:
+                        raise self.fail(key_node, _NUL_ESCAPE)
                 elif ktag == _MERGE:
                     raise self.fail(key_node, "merge keys ('<<') are not supported; write the keys out")
                 elif ktag in _SCALARS:

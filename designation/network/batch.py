@@ -211,8 +211,9 @@ def key_from_hashes(sub: Optional[str], review: Optional[str], derogations: Opti
     return h.hexdigest()
 
 
-def _spec_sha_of(sub: Path) -> Optional[str]:
-    """The spec hash a submission names, without a full parse (cheap; None if unreadable)."""
+def _peek(sub: Path) -> tuple[Optional[str], Optional[str]]:
+    """The spec hash and the site code a submission names, without a full parse (cheap; None
+    for what cannot be read: the full parse reports it)."""
     from .. import spec as spec_mod
     from ..inputs import yamlsafe
 
@@ -226,10 +227,19 @@ def _spec_sha_of(sub: Path) -> Optional[str]:
             return None
     try:
         doc = yamlsafe.load_file(sub)
-        sid = doc.data.get("spec") if isinstance(doc.data, dict) else None
-        return spec_mod.load(sid).sha256 if isinstance(sid, str) else None
     except InputError:
-        return None
+        return None, None
+    data = doc.data if isinstance(doc.data, dict) else {}
+    site = data.get("site")
+    code = site.get("code") if isinstance(site, dict) else None
+    code = code.strip() if isinstance(code, str) and code.strip() else None
+    sid = data.get("spec")
+    try:
+        return (spec_mod.load(sid).sha256 if isinstance(sid, str) else None), code
+    except InputError:
+        return None, code
+
+
 
 
 STALE_DIR = "stale"
@@ -397,20 +407,42 @@ def _run(folder: Path, out: Path, *, jobs: Optional[int], render: bool, created:
             if moved:
                 stale.append(moved)
 
+    peeked = {sub: _peek(sub) for sub in subs}
+    by_code: dict[str, list[Path]] = {}
+    for sub, (_, code) in peeked.items():
+        if code is not None:
+            by_code.setdefault(code, []).append(sub)
+
+    def refused(sub: Path) -> Optional[str]:
+        """Why a site is refused before it is assessed, or None."""
+        if sub.stem.lower() in RESERVED:
+            return (f"a submission cannot be named {sub.name}: its outputs would overwrite the network's "
+                    f"{sub.stem.lower()} files in {out}; rename it")
+        code = peeked[sub][1]
+        if code is not None and len(by_code[code]) > 1:
+            others = ", ".join(p.name for p in by_code[code] if p != sub)
+            return (f"site code {code!r} is also the site of {others}; one submission per site in a batch "
+                    "(remove the older one or correct the code)")
+        review = reviews / sub.name
+        if review.is_symlink() and not review.exists():
+            return f"its review {review} is a symbolic link to a file that does not exist"
+        if review.exists() and not review.is_file():
+            return f"its review {review} is not a regular file"
+        return None
+
     def todo():
         """Sites to (re)process, found lazily; cached ones are reported as they are met."""
         for sub in subs:
-            if sub.stem.lower() in RESERVED:
-                outcome = SiteOutcome(str(sub), "invalid", None, [Problem(
-                    str(sub), f"a submission cannot be named {sub.name}: its outputs would overwrite the network's "
-                              f"{sub.stem.lower()} files in {out}; rename it")])
+            why = refused(sub)
+            if why:
+                outcome = SiteOutcome(str(sub), "invalid", None, [Problem(str(sub), why)])
                 outcomes.append(outcome)
                 if progress:
                     progress(outcome)
                 continue
             m = matches.get(sub)
             review, how = (m.review, m.how) if m else (None, None)
-            spec_sha = _spec_sha_of(sub)
+            spec_sha = peeked[sub][0]
             key = site_key(sub, spec_sha, review, settings["derogations"], settings["tailoring"], day) if spec_sha else None
             key = key and key + _signing_salt(sign)
             name = sub.stem
