@@ -410,7 +410,7 @@ def _run(folder: Path, out: Path, *, jobs: Optional[int], render: bool, created:
     peeked = {sub: _peek(sub) for sub in subs}
     by_code: dict[str, list[Path]] = {}
     for sub, (_, code) in peeked.items():
-        if code is not None:
+        if code is not None and sub.stem.lower() not in RESERVED:
             by_code.setdefault(code, []).append(sub)
 
     def refused(sub: Path) -> Optional[str]:
