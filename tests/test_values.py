@@ -48,7 +48,7 @@ SUBMISSION_CASES = [
     ("plan due 9999", _set(("action_plans", "S1"), {**PLAN, "due": dt.date(9999, 12, 31)}), "not a plausible date"),
     ("evidence after assessment", _set(("answers", "consultant_hours"),
                                        {"value": 16, "evidence": [{"title": "Rota", "date": dt.date(2031, 1, 1)}]}),
-     "after the assessment date"),
+     "more than a year after the assessment date"),
     ("evidence date a number", _set(("answers", "consultant_hours"),
                                     {"value": 16, "evidence": [{"title": "Rota", "date": 20260901}]}),
      "expected a date"),

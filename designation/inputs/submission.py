@@ -24,6 +24,7 @@ from ..spec import Question, Spec
 
 FORMAT = 1
 MIN_YEAR, MAX_YEAR = 1900, 2999  # a plausible assessment date
+EVIDENCE_GRACE_DAYS = 366        # evidence dated later than this after the assessment is a typo (2062 for 2026)
 MAX_ANSWER = 10 ** 15             # the largest number an answer may be (counts in a proportion are not bounded)
 
 
@@ -240,10 +241,10 @@ def parse(doc: yamlsafe.Document, *, spec: Spec | None = None, today: dt.date | 
     if env is not None:
         for qid, ans in answers.items():
             for i, ev in enumerate(ans.evidence):
-                if ev.date is not None and ev.date > env.assessed_on:
+                if ev.date is not None and (ev.date - env.assessed_on).days > EVIDENCE_GRACE_DAYS:
                     problems.append(doc.problem(("answers", qid, "evidence", i, "date"),
-                                                f"evidence {i + 1} for {qid!r} is dated {ev.date}, after the assessment "
-                                                f"date {env.assessed_on}; evidence must exist when the assessment is made"))
+                                                f"evidence {i + 1} for {qid!r} is dated {ev.date}, more than a year "
+                                                f"after the assessment date {env.assessed_on}; check the year"))
     if problems:
         raise InputError(sorted(problems, key=lambda p: (p.line or 0, p.column or 0)))
     assert env is not None and spec is not None
