@@ -71,14 +71,16 @@ def batch(folder: str, outdir: str, jobs: Optional[int], no_pdf: bool, created: 
     total = len(batch_mod.find_submissions(Path(folder))) if Path(folder).is_dir() else 0
     printer = _BatchProgress(total)
     try:
-        with printer:
+        with batch_mod.stop_on_signals(), printer:
             result = batch_mod.run(folder, outdir, jobs=jobs, render=not no_pdf, created=when, progress=printer.update,
                                    as_at=parse_date(as_at) if as_at else None, executor=executor,
                                    scheduler=scheduler, register=register_path, record=not no_register,
                                    sign=signing)
-    except KeyboardInterrupt:
-        err("interrupted: finished sites are kept; run the same command again to resume")
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", 2)
+        err(f"{'interrupted' if signum == 2 else 'stopped'}: every worker is stopped; finished sites are kept; "
+            "run the same command again to resume")
+        sys.exit(128 + signum)
     report_problems(result.problems)
     for site in result.sites:
         report_problems(site.problems)

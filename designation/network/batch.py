@@ -24,12 +24,15 @@ import datetime as dt
 import hashlib
 import json
 import os
+import signal
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from .. import __version__
 from ..atomic import settings_problem
@@ -578,6 +581,33 @@ def _status_of(json_file: Path) -> tuple[Optional[str], list[str]]:
 def _slims(json_files: list):
     for p in json_files:
         yield slim(json.loads(Path(p).read_text()))
+
+
+class Stopped(KeyboardInterrupt):
+    """The batch was told to stop (SIGTERM, SIGHUP): its workers are stopped with it."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into :class:`Stopped` in the main thread while a batch runs, so the
+    pool is torn down (workers terminated, nothing left running) instead of the process vanishing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise Stopped(signum)
+
+    old = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
 
 
 class _Workers:

@@ -19,6 +19,10 @@ run twice (a Dask retry after a worker was lost) writes the same bytes twice and
 from __future__ import annotations
 
 import os
+import signal
+import sys
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -98,6 +102,42 @@ class Executor:
         raise NotImplementedError
 
 
+def _worker_init(parent: int) -> None:
+    """Runs first in every worker: the worker dies with the batch that started it.
+
+    On Linux the kernel sends SIGTERM when the parent dies (prctl PR_SET_PDEATHSIG), even for
+    kill -9; everywhere a daemon thread also watches the parent and exits when it is gone.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - a libc without prctl: the thread still watches
+            pass
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)   # not the batch's stop handler, inherited through fork
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    if os.getppid() != parent:   # the parent died before prctl took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="watch-parent", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(PARENT_POLL_SECONDS)
+        if os.getppid() != parent:
+            os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+PARENT_POLL_SECONDS = 0.5
+
+
+def _process_pool(jobs: int) -> ProcessPoolExecutor:
+    """A pool whose workers never outlive this process (see :func:`_worker_init`)."""
+    return ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(),))
+
+
 class LocalPool(Executor):
     """``jobs`` local worker processes, rebuilt after a death, recycled after many reports."""
 
@@ -107,7 +147,7 @@ class LocalPool(Executor):
         self.recycle_after = recycle_after
         self.submitted = 0
         self.counting = False   # only reports count towards recycling (assessing is light)
-        self.pool = ProcessPoolExecutor(max_workers=jobs)
+        self.pool = _process_pool(jobs)
 
     def submit(self, fn: Callable[[Any], Any], item: Any) -> Future:
         if self.counting:
@@ -119,18 +159,30 @@ class LocalPool(Executor):
 
     def rebuild(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
-        self.pool = ProcessPoolExecutor(max_workers=self.jobs)
+        self.pool = _process_pool(self.jobs)
 
     def recycle_due(self) -> bool:
         return self.counting and self.recycle_after > 0 and self.submitted >= self.jobs * self.recycle_after
 
     def recycle(self) -> None:
         self.pool.shutdown(wait=True)
-        self.pool = ProcessPoolExecutor(max_workers=self.jobs)
+        self.pool = _process_pool(self.jobs)
         self.submitted = 0
 
     def close(self, cancel: bool) -> None:
-        self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        if not cancel:
+            self.pool.shutdown(wait=True)
+            return
+        # stopped or failed: the workers must not go on writing PDFs after the batch has ended
+        processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        for p in processes:
+            if p.is_alive():
+                p.terminate()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for p in processes:
+            p.join(timeout=5)
+            if p.is_alive():  # pragma: no cover - a worker ignoring SIGTERM
+                p.kill()
 
 
 class DaskPool(Executor):
