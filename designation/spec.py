@@ -38,6 +38,7 @@ CONFIDENCE_TEXT = {
 }
 TYPE_BOUNDS = {"percentage": (0, 100), "proportion": (0, 100), "hours_per_day": (0, 24), "minutes": (0, None)}
 ID_RE = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
+MAX_SPEC_FILES = 100   # distinct spec files one spec may pull in through its includes
 SPEC_ID_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 PLACEHOLDER_RE = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
@@ -373,6 +374,7 @@ class Spec:
         self.sources: dict[str, Source] = {}
         self.gaps: list[Gap] = []
         self.included: list[Spec] = []
+        self.files: list[tuple[str, Optional[tuple[int, int]]]] = []   # this file, then every include: (path, stamp)
         self.json: Optional[dict] = None  # the spec part of every result, built once
         self._defaults: Optional[dict[str, float]] = None
         self.docs: dict[str, tuple[yamlsafe.Document, tuple]] = {}  # standard id -> (its file, path)
@@ -445,16 +447,32 @@ def load(spec_id: str) -> Spec:
         hint = suggest(spec_id, paths)
         raise InputError.at("<spec>", f"unknown spec {spec_id!r}" + (f"; did you mean {hint!r}?" if hint
                             else f"; available: {', '.join(sorted(paths))}"))
-    return load_path(paths[spec_id])
+    spec = load_path(paths[spec_id])
+    if spec.id != spec_id:
+        raise InputError.at(str(paths[spec_id]), f"this file is found as spec {spec_id!r} but declares id {spec.id!r}; "
+                                                 "a spec file is named after its id")
+    return spec
 
 
 def load_path(path: str | os.PathLike) -> Spec:
     p = os.path.abspath(path)
+    st = _stat(p)
+    if st is None:
+        raise InputError.at(str(path), "no such spec file")
+    spec = _load_cached(p, *st)
+    if any(_stat(f) != stamp for f, stamp in spec.files[1:]):
+        # an included spec (the LQS under uec-ec) changed since this one was loaded: load again
+        _load_cached.cache_clear()
+        spec = _load_cached(p, *st)
+    return spec
+
+
+def _stat(path: str) -> Optional[tuple[int, int]]:
     try:
-        st = os.stat(p)
+        st = os.stat(path)
     except OSError:
-        raise InputError.at(str(path), "no such spec file") from None
-    return _load_cached(p, st.st_mtime_ns, st.st_size)
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 @lru_cache(maxsize=64)
@@ -465,8 +483,19 @@ def _load_cached(path: str, _mtime: int, _size: int) -> Spec:
 class _Loader:
     def __init__(self) -> None:
         self.docs: dict[str, tuple[yamlsafe.Document, tuple]] = {}
+        self.loaded: dict[str, Spec] = {}   # each file once, however often it is included (fan-out)
 
     def load(self, path: Path, chain: tuple[str, ...]) -> Spec:
+        key = str(path)
+        if key in self.loaded:
+            return self.loaded[key]
+        if len(self.loaded) >= MAX_SPEC_FILES:
+            raise InputError.at(key, f"more than {MAX_SPEC_FILES} spec files are included; refusing to load more")
+        spec = self._load(path, chain)
+        self.loaded[key] = spec
+        return spec
+
+    def _load(self, path: Path, chain: tuple[str, ...]) -> Spec:
         doc = yamlsafe.load_file(path)
         name = str(path)
         if not isinstance(doc.data, dict):
@@ -481,25 +510,39 @@ class _Loader:
         if sf.id in chain:
             raise doc.error(("includes",), f"include cycle: {' -> '.join(chain + (sf.id,))}")
         spec = Spec(sf, path, "")
+        spec.files = [(str(path), _stat(str(path)))]
         hashes = [doc.sha256]
+        merged: set[int] = set()   # standards and gaps already taken in (a diamond: EC and the LQS)
         # includes first, so that own questions and standards can refer to theirs
         for i, inc in enumerate(sf.includes):
             try:
+                if not SPEC_ID_RE.match(inc):
+                    raise doc.error(("includes", i), f"include {inc!r} is not a spec id; includes name specs by id "
+                                                     "(such as london-quality-standards), never by path")
                 sub_path = available().get(inc) or path.parent / f"{inc}.yaml"
                 if not sub_path.exists():
                     raise doc.error(("includes", i), f"included spec {inc!r} not found")
                 sub = self.load(sub_path.resolve(), chain + (sf.id,))
+                if sub.id != inc:
+                    raise doc.error(("includes", i), f"included spec {inc!r} is the file {sub_path.name}, which "
+                                                     f"declares id {sub.id!r}")
             except InputError as exc:
                 problems += exc.problems
                 continue
+            if any(sub is other for other in spec.included):
+                problems.append(doc.problem(("includes", i), f"spec {inc!r} is included twice"))
+                continue
             spec.included.append(sub)
+            spec.files += [f for f in sub.files if f not in spec.files]
             hashes.append(sub.sha256)
             for qid, q in sub.questions.items():
                 spec.questions.setdefault(qid, q)
             spec.parameters.update(sub.parameters)
-            spec.standards += sub.standards
+            spec.standards += [st for st in sub.standards if id(st) not in merged]
+            merged.update(id(st) for st in sub.standards)
             spec.sources.update(sub.sources)
-            spec.gaps += sub.gaps
+            spec.gaps += [g for g in sub.gaps if id(g) not in merged]
+            merged.update(id(g) for g in sub.gaps)
         if problems:
             raise InputError(problems)
         spec.sha256 = hashlib.sha256("".join(hashes).encode()).hexdigest()

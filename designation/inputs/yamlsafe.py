@@ -12,8 +12,10 @@ Python one), then builds plain Python values itself so that it can:
 """
 from __future__ import annotations
 
+import math
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -123,8 +125,17 @@ def read_bytes(path: str | os.PathLike, max_bytes: int = MAX_BYTES) -> bytes:
     never read into memory)."""
     name = str(path)
     try:
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
+        # O_NONBLOCK: opening a FIFO named like an input must not wait for a writer (it hung)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        with open(fd, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                kind = "a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode) else (
+                    "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "not a regular file")
+                if stat.S_ISDIR(st.st_mode):
+                    raise IsADirectoryError
+                raise InputError.at(name, f"is {kind}; inputs are read only from regular files")
+            size = st.st_size
             if size > max_bytes:
                 raise InputError.at(name, f"file is {size:,} bytes; the limit is {max_bytes:,} bytes")
             raw = fh.read(max_bytes + 1)
@@ -376,7 +387,10 @@ class _Builder:
             if tag in _NUMBER_TAGS and not node.style and not _PLAIN_NUMBER.match(node.value):
                 raise self.fail(node, number_problem(node.value))
             try:
-                return construct(node)
+                value = construct(node)
+                if value.__class__ is float and not math.isfinite(value):   # 1.0e+400 is read as infinity
+                    raise self.fail(node, f"{node.value[:40]} is too large a number to read; write a finite number")
+                return value
             except (ValueError, yaml.YAMLError) as exc:
                 shown = node.value if len(node.value) <= 60 else node.value[:40] + "..."  # a 5 MB number stays one line
                 if "digits" in str(exc):
