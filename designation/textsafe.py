@@ -24,7 +24,7 @@ import re
 from typing import Any
 
 TERMINAL_MAX = 4_000   # characters of one printed value or message
-PRINT_MAX = 4_000      # characters of one text shown in a report (the full text stays embedded)
+PRINT_MAX = 2_000      # characters of one text shown in a report (the full text stays embedded)
 SHOWN_MAX = 60         # characters of a value echoed in an error message
 
 # Bidirectional embeddings, overrides and isolates: they make a reader see words in an order the

@@ -130,12 +130,30 @@ def _silence_stdout() -> None:
         pass
 
 
+class _ClosedStream(io.TextIOBase):
+    """Standard output when the process was started without one: writing to it is a clear
+    error (exit 1), not an AttributeError on None."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        import errno
+
+        raise OSError(errno.EBADF, "standard output is closed; redirect it to a file (> FILE) to keep the output")
+
+    def isatty(self) -> bool:
+        return False
+
+
 class _Main(click.Group):
     """Turns errors escaping a command into one clear line and an exit code, never a traceback:
     bad input 1 (located), a report that cannot be rendered 1, anything else 4 (a bug). A
     closed pipe ends the command quietly with exit 0."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        if sys.stdout is None:   # started with standard output closed (>&-)
+            sys.stdout = _ClosedStream()  # type: ignore[assignment]
         _robust_streams()
         try:
             try:
@@ -334,20 +352,37 @@ def make_console(file: Any = None, *, stderr: bool = False) -> Any:
 
 
 
+YEARS = (1900, 2999)   # dates given on the command line: the range every later calculation holds
+
+
 def parse_created(created: Optional[str]) -> Optional[dt.datetime]:
     if not created:
         return None
+    from ..textsafe import shown
+
     try:
         when = dt.datetime.fromisoformat(created)
     except ValueError:
-        raise click.BadParameter(f"{created!r} is not an ISO 8601 date or date-time", param_hint="--created") from None
-    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+        raise click.BadParameter(f"{shown(created)} is not an ISO 8601 date or date-time", param_hint="--created") from None
+    when = when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+    try:
+        utc_year = when.astimezone(dt.timezone.utc).year
+    except OverflowError:
+        utc_year = 0
+    if not YEARS[0] <= when.year <= YEARS[1] or not YEARS[0] <= utc_year <= YEARS[1]:
+        raise click.BadParameter(f"{shown(created)} is outside the years {YEARS[0]} to {YEARS[1]}", param_hint="--created")
+    return when
 
 
 
 def parse_date(text: str) -> dt.date:
+    from ..textsafe import shown
+
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
-        raise click.BadParameter(f"{text!r} is not a date such as 2026-10-01") from None
+        raise click.BadParameter(f"{shown(text)} is not a date such as 2026-10-01") from None
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise click.BadParameter(f"{shown(text)} is outside the years {YEARS[0]} to {YEARS[1]}")
+    return day
 

@@ -137,7 +137,9 @@ def _assess(args: tuple) -> SiteOutcome:
     json_path = Path(outdir) / f"{name}.json"
     write_bytes(json_path, dumps_bytes(result, sort_keys=True))
     if not render:
-        write_text(Path(outdir) / f".{name}.key", key)
+        # a PDF from before no longer matches this JSON: it must not be served as current
+        json_path.with_suffix(".pdf").unlink(missing_ok=True)
+        write_text(Path(outdir) / f".{name}.key", f"{key} json")
     return SiteOutcome(str(sub), "rendered", result["outcome"]["status"], [], str(json_path),
                        (sub, review, derogations, tailoring, str(json_path), key), list(result["warnings"]), key)
 
@@ -170,7 +172,7 @@ def _render(args: tuple) -> None:
                           for p in (sub, review, derogations, tailoring)])
     report.write_pdf(result, json_path.with_suffix(".pdf"), attachments=api.report_attachments(inputs),
                      created=created, as_at=dt.date.fromisoformat(as_at), sign=_signer(sign))
-    write_text(json_path.parent / f".{json_path.stem}.key", key)
+    write_text(json_path.parent / f".{json_path.stem}.key", f"{key} pdf {_created_tag(created)}")
 
 
 def _phase2(task: tuple) -> None:
@@ -192,7 +194,28 @@ def _summary(args: tuple) -> None:
     if render:
         report.write_network_pdf(list(_slims(json_files)), out / "network-summary.pdf", created=created,
                                  as_at=dt.date.fromisoformat(as_at), sign=_signer(sign))
-    write_text(out / ".network-summary.key", summary_key)
+    else:
+        (out / "network-summary.pdf").unlink(missing_ok=True)   # it summarised other results
+    write_text(out / ".network-summary.key", f"{summary_key} pdf {_created_tag(created)}" if render
+               else f"{summary_key} json")
+
+
+def _created_tag(created: Optional[dt.datetime]) -> str:
+    return created.isoformat() if created is not None else "unpinned"
+
+
+def _fresh(key_file: Path, key: Optional[str], render: bool, created: Optional[dt.datetime]) -> bool:
+    """Whether the outputs a key file vouches for are current: the same inputs, and a PDF made
+    with the same ``--created`` when PDFs are wanted (a --no-pdf run's key never vouches for one)."""
+    if not key or not key_file.is_file():
+        return False
+    try:
+        recorded = key_file.read_text()
+    except (OSError, UnicodeDecodeError):
+        return False
+    if render:
+        return recorded == f"{key} pdf {_created_tag(created)}"
+    return recorded == f"{key} json" or recorded.startswith(f"{key} pdf ")
 
 
 def site_key(sub: Path, spec_sha: str, review: Optional[Path], derogations: Optional[Path],
@@ -450,7 +473,7 @@ def _run(folder: Path, out: Path, *, jobs: Optional[int], render: bool, created:
             key = key and key + _signing_salt(sign)
             name = sub.stem
             key_file, json_file = out / f".{name}.key", out / f"{name}.json"
-            if (key and key_file.is_file() and key_file.read_text() == key and json_file.is_file()
+            if (_fresh(key_file, key, render, created) and json_file.is_file()
                     and (not render or (out / f"{name}.pdf").is_file())):
                 status, warnings = _status_of(json_file)
                 if status:
@@ -483,8 +506,8 @@ def _run(folder: Path, out: Path, *, jobs: Optional[int], render: bool, created:
                                      + REPORT_VERSION.encode() + day.encode()).hexdigest() + _signing_salt(sign)
         key_file = out / ".network-summary.key"
         summary_due = bool(json_files) and (
-            bool(assessed) or any(o.state == "rendered" for o in outcomes) or not key_file.is_file()
-            or key_file.read_text() != summary_key or not (out / "network-summary.csv").is_file()
+            bool(assessed) or any(o.state == "rendered" for o in outcomes)
+            or not _fresh(key_file, summary_key, render, created) or not (out / "network-summary.csv").is_file()
             or (render and not (out / "network-summary.pdf").is_file()))
         # the summary first: it is the longest single task
         tasks: list[tuple] = [("summary", (json_files, str(out), created, render, summary_key, day, sign), -1)] if summary_due else []

@@ -30,10 +30,82 @@ def load_result(path: str | Path) -> dict[str, Any]:
             data = data[0]
         if not isinstance(data, dict) or data.get("schema") != "designation.assessment/1":
             raise InputError.at(str(p), "not a designation assessment (schema designation.assessment/1)")
+        _check_shape(data, str(p))
         return data
     from .. import api
 
     return api.assess_path(p).to_json()
+
+
+def _models() -> Any:
+    """The part of a JSON result that ``diff`` reads, as pydantic models (built on first use)."""
+    from typing import Literal, Optional, Union
+
+    from pydantic import BaseModel, ConfigDict, Field
+
+    from ..engine import STATUSES
+
+    Status = Literal[STATUSES]  # type: ignore[valid-type]
+    Number = Optional[Union[int, float]]
+
+    class _M(BaseModel):
+        model_config = ConfigDict(extra="allow", strict=True)
+
+    class Site(_M):
+        name: str
+        code: str
+
+    class Spec(_M):
+        id: str
+        edition: str
+
+    class Outcome(_M):
+        status: Literal[tuple(RANK)]  # type: ignore[valid-type]
+        label: str
+        qualifies_for: Optional[str] = None
+
+    class Score(_M):
+        overall: Number
+        by_category: dict[str, Number]
+
+    class Standard(_M):
+        id: str
+        title: str
+        status: Status
+        reason: str
+        reported: dict[str, Union[str, int, float, bool, None]]
+
+    class Result(_M):
+        site: Site
+        spec: Spec
+        assessed_on: Optional[str]
+        outcome: Outcome
+        score: Score
+        standards: list[Standard] = Field(max_length=100_000)
+
+    return Result
+
+
+def _check_shape(data: dict[str, Any], name: str) -> None:
+    """A JSON result missing a key, with an unknown status or a value of the wrong type is an
+    input error naming the key (diff read them blindly: KeyError, TypeError)."""
+    from pydantic import ValidationError
+
+    from ..errors import Problem
+    from ..textsafe import shown
+
+    try:
+        _models().model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for e in exc.errors()[:20]:
+            where = ".".join(str(x) for x in e["loc"]) or "the top level"
+            if e["type"] == "missing":
+                problems.append(Problem(name, f"{where}: required key is missing; is this a result of "
+                                              "'designation assess --format json'?"))
+            else:
+                problems.append(Problem(name, f"{where}: {e['msg'].lower()}, got {shown(e.get('input'))}"))
+        raise InputError(problems) from None
 
 
 def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
