@@ -144,8 +144,8 @@ def check_outputs(outputs: Mapping[str, Optional[PathLike]], inputs: Iterable[Op
         reason = None
         if ident in read:
             same = read[ident]
-            reason = (f"{label} would overwrite the input {same}" if os.path.realpath(same) == os.path.realpath(path)
-                      else f"{label} is the same file as the input {same}") + "; choose another output path"
+            reason = (f"{label} is one of the inputs" if os.path.realpath(same) == os.path.realpath(path)
+                      else f"{label} is the same file as {same}, one of the inputs") + "; choose another output path"
         elif ident in seen:
             reason = f"{label} is the same path as {seen[ident]}; each output needs its own path"
         elif settings_problem(path):

@@ -808,7 +808,7 @@ def test_an_assessment_date_at_the_end_of_the_calendar_is_an_input_error(day: st
 ])
 def test_tailoring_values_out_of_a_one_sided_bound_or_not_finite_are_input_errors(value: str, message: str) -> None:
     hb = spec_mod.load("hbpos")
-    with pytest.raises(InputError, match=re.escape(f"tailoring.yaml:3:19: ") + ".*" + re.escape(message)):
+    with pytest.raises(InputError, match=re.escape("tailoring.yaml:3:19: ") + ".*" + re.escape(message)):
         doc = yamlsafe.load_text(f"parameters:\n  hbpos:\n    closures_max: {value}\n", "tailoring.yaml")
         tailoring.parse(doc).for_spec(hb)
 

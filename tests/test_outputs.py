@@ -42,20 +42,20 @@ def net(tmp_path: Path, mini_specs: Path) -> Path:
 
 
 CASES = [  # arguments (NET = the network folder, T = its parent), what the refusal names
-    (["report", "NET/site.yaml", "-o", "NET/site.yaml"], "would overwrite the input"),
-    (["report", "NET/site.yaml", "-o", "T/x.pdf", "--html", "NET/site.yaml"], "--html would overwrite the input"),
+    (["report", "NET/site.yaml", "-o", "NET/site.yaml"], "is one of the inputs"),
+    (["report", "NET/site.yaml", "-o", "T/x.pdf", "--html", "NET/site.yaml"], "--html is one of the inputs"),
     (["report", "NET/site.yaml", "-o", "T/x.pdf", "--html", "T/x.pdf"], "same path as -o"),
     (["report", "NET/site.yaml", "-o", "T/./x.pdf", "--html", "T/x.pdf"], "same path as -o"),
-    (["report", "NET/site.yaml", "-o", "T/symlink.pdf"], "overwrite the input"),
-    (["report", "NET/site.yaml", "-o", "T/hardlink.yaml"], "same file as the input"),
-    (["report", "NET/site.yaml", "-o", "NET/derogations.yaml"], "overwrite the input"),
-    (["report", "NET/site.yaml", "-o", "NET/tailoring.yaml"], "overwrite the input"),
+    (["report", "NET/site.yaml", "-o", "T/symlink.pdf"], "one of the inputs"),
+    (["report", "NET/site.yaml", "-o", "T/hardlink.yaml"], "one of the inputs"),
+    (["report", "NET/site.yaml", "-o", "NET/derogations.yaml"], "one of the inputs"),
+    (["report", "NET/site.yaml", "-o", "NET/tailoring.yaml"], "one of the inputs"),
     (["report", "NET/site.yaml", "-o", "T/derogations.yaml"], "network settings file"),
     (["report", "NET/site.yaml", "-o", "NET/reviews/out.pdf"], "reviews/ folder"),
-    (["report", "NET/site.yaml", "--review", "NET/reviews/site.yaml", "-o", "NET/reviews/site.yaml"], "overwrite"),
-    (["report", "--network", "NET", "-o", "NET/derogations.yaml"], "overwrite the input"),
+    (["report", "NET/site.yaml", "--review", "NET/reviews/site.yaml", "-o", "NET/reviews/site.yaml"], "one of the inputs"),
+    (["report", "--network", "NET", "-o", "NET/derogations.yaml"], "one of the inputs"),
     (["report", "--network", "NET", "-o", "NET/site.csv"], "same path as -o"),
-    (["report", "--network", "NET", "-o", "NET/site.yaml"], "would overwrite the input"),
+    (["report", "--network", "NET", "-o", "NET/site.yaml"], "is one of the inputs"),
     (["template", "mini-top", "-o", "NET/site.yaml"], ""),
     (["template", "mini-top", "-o", "NET/derogations.yaml"], "network settings file"),
     (["template", "mini-top", "-o", "NET/reviews/x.yaml"], "reviews/ folder"),
@@ -92,7 +92,7 @@ def test_refused_before_any_work(net: Path) -> None:
     """The output is checked before the input is read: an invalid submission is not mentioned."""
     (net / "site.yaml").write_text("not: [valid\n")
     res = CliRunner().invoke(main, ["report", str(net / "site.yaml"), "-o", str(net / "site.yaml")])
-    assert res.exit_code == 1 and "overwrite the input" in res.output and "syntax" not in res.output
+    assert res.exit_code == 2 and "one of the inputs" in res.output and "syntax" not in res.output
 
 
 def test_a_character_device_is_never_an_output() -> None:

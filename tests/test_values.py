@@ -139,7 +139,7 @@ def test_a_huge_verified_count_is_a_change_not_an_overflow(mini_specs: Path) -> 
     ("mh_response_minutes=[", "YAML syntax error"),
     ("mh_response_minutes=!!python/object/apply:os.system [ls]", "is not allowed"),
     ("mh_response_minutes=!!binary aGk=", "is not allowed"),
-    ("site_type=nope", "is not a choice"),
+    ("site_type=nope", "is not one of"),
 ])
 def test_template_set_reads_values_like_a_submission_and_refuses_bad_ones(mini_specs: Path, setting: str, says: str) -> None:
     res = CliRunner().invoke(main, ["template", "mini-top", "--set", setting])

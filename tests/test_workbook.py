@@ -121,7 +121,7 @@ def submissions(draw):
             if draw(st.booleans()):
                 item["comment"] = draw(_TEXT | st.just('=HYPERLINK("http://x.example","click")'))
             item["evidence"] = [{"title": draw(_TEXT), **({"reference": draw(_TEXT)} if draw(st.booleans()) else {}),
-                                 **({"date": draw(st.dates(dt.date(2019, 1, 1), dt.date(2030, 1, 1)))}
+                                 **({"date": draw(st.dates(dt.date(2019, 1, 1), assessed))}
                                     if draw(st.booleans()) else {})}
                                 for _ in range(draw(st.integers(0, 3)))]
             v = item

@@ -278,20 +278,20 @@ def quiet_option(help: str) -> Any:
     return click.option("-q", "--quiet", is_flag=True, help=help)
 
 
+def guard_outputs(outputs: dict[str, Optional[Any]], inputs: Iterable[Any] = ()) -> None:
+    """The one output-path guard (:func:`designation.atomic.check_outputs`) as a usage error
+    (exit 2), called by every command before any work: no output may be an input, a settings
+    file, a path written twice, a device, FIFO or read-only file."""
+    from ..atomic import check_outputs
+
+    try:
+        check_outputs(outputs, inputs=[p for p in inputs if p is not None and p != STDIN])
+    except InputError as exc:
+        raise click.UsageError("; ".join(f"{p.file}: {p.message}" for p in exc.problems)) from None
+
+
 def _guard_output(output: str, inputs: Iterable[Path]) -> None:
-    """No output may be an input, or a settings file beside one (it would be read next time)."""
-    target = Path(output).resolve()
-    protected: set[Path] = set()
-    for p in inputs:
-        if p == STDIN:
-            continue
-        rp = p.resolve()
-        protected.add(rp)
-        folder = rp if rp.is_dir() else rp.parent
-        protected.update(folder / name for name in ("derogations.yaml", "tailoring.yaml"))
-    if target in protected:
-        raise click.BadParameter(f"{output} is one of the inputs (or their settings); "
-                                 "refusing to overwrite it", param_hint="-o/--output")
+    guard_outputs({"-o": output}, inputs)
 
 
 @contextmanager

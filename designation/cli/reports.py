@@ -9,8 +9,8 @@ from typing import Any, Optional
 import click
 
 from ..errors import InputError
-from ._shell import (EXIT_INVALID, dump_json, err, expand_paths, format_option, main, open_output, output_option,
-                     overlay_options, parse_created, parse_date, quiet_option, report_problems)
+from ._shell import (EXIT_INVALID, dump_json, err, expand_paths, format_option, guard_outputs, main, open_output,
+                     output_option, overlay_options, parse_created, parse_date, quiet_option, report_problems)
 
 
 # --------------------------------------------------------------------------------------------
@@ -98,12 +98,11 @@ def report(file: Optional[str], review: Optional[str], derogations: Optional[str
     if bool(file) == bool(network):
         raise click.UsageError("give either a submission FILE or --network DIR")
     from .. import report as report_mod
-    from ..atomic import check_outputs
-
+    
     if network:
         subs = expand_paths((network,))
         csv_out = Path(output).with_suffix(".csv")
-        check_outputs({"-o": output, "the CSV beside -o": csv_out, "--html": html_out},
+        guard_outputs({"-o": output, "the CSV beside -o": csv_out, "--html": html_out},
                       inputs=[*subs, derogations, tailoring, review])
         results, bad = [], 0
         for path in subs:
@@ -127,7 +126,7 @@ def report(file: Optional[str], review: Optional[str], derogations: Optional[str
             sys.exit(EXIT_INVALID)
         return
     beside = Path(file).parent  # type: ignore[arg-type]
-    check_outputs({"-o": output, "--html": html_out},
+    guard_outputs({"-o": output, "--html": html_out},
                   inputs=[file, review, derogations, tailoring, beside / "derogations.yaml", beside / "tailoring.yaml"])
     a = api.assess_path(file, review=review, derogations=derogations, tailoring=tailoring)  # type: ignore[arg-type]
     report_problems(a.warnings)

@@ -8,8 +8,9 @@ from typing import Optional
 import click
 
 from ..errors import InputError
-from ._shell import (EXIT_INVALID, EXIT_OUTCOME, STDIN, dump_json, err, expand_paths, require_submissions, format_option, main,
-                     make_console, open_output, output_option, overlay_options, quiet_option, read_source,
+from ._shell import (EXIT_INVALID, EXIT_OUTCOME, STDIN, dump_json, err, expand_paths, require_submissions, format_option,
+                     main, make_console, guard_outputs, open_output, output_option, overlay_options, quiet_option,
+                     read_source,
                      report_problems)
 
 
@@ -48,10 +49,9 @@ def template(spec_id: str, output: Optional[str], setting: Optional[str], preset
     Exit codes: 0 written; 1 unknown spec; 2 usage error (an unknown question or value in --set).
     """
     from .. import spec as spec_mod
-    from ..atomic import check_outputs
     from ..inputs.template import render_template
 
-    check_outputs({"-o": output})
+    guard_outputs({"-o": output}, [from_file])
     s = spec_mod.load(spec_id)
     given: dict[str, str] = {}
     for item in preset:

@@ -82,8 +82,9 @@ def import_cmd(file: str, output: Optional[str]) -> None:
     """
     from ..inputs import workbook_read
 
-    if output and _same_file(output, file):
-        raise click.UsageError("-o must not be the workbook itself: inputs are never overwritten")
+    from ._shell import guard_outputs
+
+    guard_outputs({"-o": output}, [file])
     if output and output.lower().endswith((".xlsx", ".xlsm")):
         raise click.UsageError(f"{output!r}: import writes a YAML submission; give -o a name ending in .yaml")
     if file.lower().endswith((".yaml", ".yml")):

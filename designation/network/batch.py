@@ -246,11 +246,11 @@ def _peek(sub: Path) -> tuple[Optional[str], Optional[str]]:
     if sub.suffix.lower() in (".xlsx", ".xlsm"):
         from ..inputs import workbook_read
 
-        try:
+        try:   # the site code of a workbook is known only after the full read
             sid = workbook_read.spec_of(yamlsafe.read_bytes(sub), str(sub))
-            return spec_mod.load(sid).sha256 if sid else None
+            return (spec_mod.load(sid).sha256 if sid else None), None
         except InputError:
-            return None
+            return None, None
     try:
         doc = yamlsafe.load_file(sub)
     except InputError:
