@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from designation.cli import main
@@ -296,9 +298,11 @@ def test_a_batch_killed_mid_run_leaves_the_register_unchanged_or_complete(tmp_pa
     folder = tmp_path / "round"
     folder.mkdir()
     subs = [p for p in sorted(SUBMISSIONS.glob("*.yaml")) if p.name != "derogations.yaml"]
-    for i in range(4):   # enough sites that recording takes a moment
+    for i in range(4):   # enough sites that recording takes a moment (each its own site: codes differ)
         for p in subs:
-            (folder / f"{i}-{p.name}").write_text(p.read_text())
+            code = yaml.safe_load(p.read_text())["site"]["code"]
+            text = re.sub(r"(code:\s*[\"']?)" + re.escape(str(code)), rf"\g<1>{code}{i}", p.read_text(), count=1)
+            (folder / f"{i}-{p.name}").write_text(text)
     n = len(list(folder.glob("*.yaml")))
     out = tmp_path / "out"
     reg = out / "register.sqlite"
