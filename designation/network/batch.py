@@ -137,8 +137,8 @@ def _assess(args: tuple) -> SiteOutcome:
     json_path = Path(outdir) / f"{name}.json"
     write_bytes(json_path, dumps_bytes(result, sort_keys=True))
     if not render:
-        # a PDF from before no longer matches this JSON: it must not be served as current
-        json_path.with_suffix(".pdf").unlink(missing_ok=True)
+        # a PDF from before that no longer matches this JSON is moved to stale/ once the run
+        # ends (_set_aside_stale_pdfs); this key never vouches for a PDF
         write_text(Path(outdir) / f".{name}.key", f"{key} json")
     return SiteOutcome(str(sub), "rendered", result["outcome"]["status"], [], str(json_path),
                        (sub, review, derogations, tailoring, str(json_path), key), list(result["warnings"]), key)

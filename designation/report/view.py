@@ -40,8 +40,8 @@ def page_marks(result: Mapping[str, Any]) -> list[tuple[str, str]]:
     """What every page of a site report prints in its footer, as ``(what, text)``: the site, the
     outcome headline, the assessment date and the document id. ``verify`` checks each of them on
     every page against the embedded ``result.json``, so a page cannot be swapped or restamped."""
-    site = (result.get("site") or {}).get("name") or ""
-    return [("site name", str(site)), ("outcome headline", headline_text(result)),
+    site = textsafe.printable(str((result.get("site") or {}).get("name") or ""))
+    return [("site name", site), ("outcome headline", headline_text(result)),
             ("assessment date", f"assessed {short_date(result.get('assessed_on'))}"),
             ("document id", f"Document {document_id(result)}")]
 
