@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from ..rules import Context
+from ..rules import DEFAULT_UNITS, Context
 from ..spec import Question, Spec
 
 
@@ -22,7 +22,7 @@ def _bounds(q: Question) -> str:
     if q.type == "proportion":
         return "counts: {numerator: N, denominator: M}; the percentage is worked out for you"
     lo, hi = q.bounds()
-    unit = q.unit or {"hours_per_day": "hours a day", "percentage": "%", "minutes": "minutes"}.get(q.type, "")
+    unit = q.unit or DEFAULT_UNITS.get(q.type, "")
     rng = "" if lo is None and hi is None else f", {_n(lo)} to {_n(hi)}"
     return f"{'whole number' if q.type == 'integer' else 'number'}{' in ' + unit if unit else ''}{rng}"
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from .. import __version__
-from ..rules import Context
+from ..rules import DEFAULT_UNITS, Context
 from ..spec import Question, Spec
 
 TEMPLATE_VERSION = 1
@@ -227,7 +227,6 @@ def _n(v: Any) -> str:
     return "any" if v is None else (str(int(v)) if float(v).is_integer() else str(v))
 
 
-UNITS = {"hours_per_day": "hours a day", "percentage": "%", "minutes": "minutes"}
 
 
 def what_to_enter(q: Question) -> str:
@@ -242,7 +241,7 @@ def what_to_enter(q: Question) -> str:
     if q.type == "proportion":
         return "Two counts: how many met it (Your answer) out of how many eligible (Out of)"
     lo, hi = q.bounds()
-    unit = q.unit or UNITS.get(q.type, "")
+    unit = q.unit or DEFAULT_UNITS.get(q.type, "")
     kind = "A whole number" if q.type == "integer" else "A number"
     rng = "" if lo is None and hi is None else (f", at least {_n(lo)}" if hi is None else
                                                 f", at most {_n(hi)}" if lo is None else f", {_n(lo)} to {_n(hi)}")
