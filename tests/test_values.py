@@ -164,6 +164,37 @@ def test_two_submissions_for_one_site_in_a_batch_are_both_refused(tmp_path: Path
     assert not (tmp_path / "out" / "a.json").exists()
 
 
+@pytest.mark.parametrize("formats", [("yaml", "xlsx"), ("xlsx", "xlsx"), ("xlsx", "yaml", "xlsx")],
+                         ids=["yaml+xlsx", "xlsx+xlsx", "xlsx+yaml+xlsx"])
+def test_one_site_twice_in_a_mixed_folder_is_refused_whatever_the_format(tmp_path: Path, mini_specs: Path,
+                                                                         formats: tuple) -> None:
+    """The duplicate check reads a workbook's site code from its Site sheet, as the import does."""
+    net = tmp_path / "net"
+    net.mkdir()
+    source = write_yaml(tmp_path / "source.yaml", submission())
+    for i, fmt in enumerate(formats):
+        name = f"site{i}.{fmt}"
+        if fmt == "yaml":
+            write_yaml(net / name, submission())
+        else:
+            res = CliRunner().invoke(main, ["template", "mini-top", "--format", "xlsx", "--from", str(source),
+                                            "-o", str(net / name)])
+            assert res.exit_code == 0, res.output
+    other = submission()
+    other["site"]["code"] = "OTH01"
+    write_yaml(net / "other.yaml", other)
+    before = {p.name: p.read_bytes() for p in net.iterdir()}
+    res = batch.run(net, tmp_path / "out", jobs=1, render=False)
+    states = {Path(s.file).name: s.state for s in res.sites}
+    assert states == {**{f"site{i}.{fmt}": "invalid" for i, fmt in enumerate(formats)}, "other.yaml": "rendered"}
+    for s in res.sites:
+        if s.state == "invalid":
+            others = [f"site{i}.{fmt}" for i, fmt in enumerate(formats) if f"site{i}.{fmt}" != Path(s.file).name]
+            assert "site code 'TST01' is also the site of " + ", ".join(others) in s.problems[0].message
+    assert not any((tmp_path / "out" / f"site{i}.json").exists() for i in range(len(formats)))
+    assert {p.name: p.read_bytes() for p in net.iterdir()} == before
+
+
 def test_a_dangling_review_link_is_refused_not_skipped(tmp_path: Path, mini_specs: Path) -> None:
     net = tmp_path / "net"
     (net / "reviews").mkdir(parents=True)

@@ -313,6 +313,31 @@ def test_every_problem_is_reported_at_once_by_cell_with_a_remedy(tmp_path: Path)
     assert run("assess", bad).exit_code == 1
 
 
+def test_an_over_long_cell_and_values_outside_every_table_are_located_not_ignored(tmp_path: Path) -> None:
+    src = ROOT / "submissions" / "ucc-riverside-colocated.yaml"
+    xlsx = make_workbook(tmp_path, src)
+    qid = next(iter(sub_mod.load(src).spec.questions))
+    r = row_of(xlsx, qid)
+    wb = openpyxl.load_workbook(xlsx)
+    wb[ANSWERS].cell(r, C_COMMENT + 1).value = "LONGCOMMENT"
+    wb[ANSWERS]["M5"] = "an answer typed beside the table"
+    wb["Site"]["F6"] = "RVR01"
+    wb["Action plans"]["B900"] = "Recruit a second consultant"
+    wb.save(tmp_path / "edited.xlsx")
+    # Excel (and openpyxl) stop at 32,767 characters a cell; another program may not
+    edited = tmp_path / "edited.xlsx"
+    bad = _zip_edit(edited, tmp_path / "bad.xlsx",
+                    {_answers_part(edited): lambda b: b.replace(b"LONGCOMMENT", b"x" * 40_000)})
+    res = run("import", bad, "-o", tmp_path / "out.yaml")
+    assert res.exit_code == 1
+    out = res.output
+    assert f"{bad}!Answers!{cell(r, C_COMMENT)} ({qid}): the cell holds 40,000 characters" in out, out
+    assert f"{bad}!Answers!M5: this cell is outside the answer table" in out, out
+    assert f"{bad}!Site!F6: this cell is outside the site details" in out, out
+    assert f"{bad}!Action plans!B900: this cell is outside the action plans table" in out, out
+    assert len(out.strip().splitlines()) == 4, out
+
+
 def test_a_percentage_typed_with_its_sign_is_read_as_excel_shows_it(tmp_path: Path) -> None:
     src = ROOT / "submissions" / "ucc-riverside-colocated.yaml"
     xlsx = make_workbook(tmp_path, src)
@@ -492,7 +517,11 @@ def _bad_cases(tmp_path: Path, good: Path) -> dict:
     million = _zip_edit(good, tmp_path / "million.xlsx", {_answers_part(good): lambda b: b.replace(
         b"</sheetData>", b'<row r="1000000"><c r="A1000000" t="inlineStr"><is><t>x</t></is></c></row></sheetData>')
         .replace(re.search(rb'<dimension ref="[A-Z0-9:]+"', b).group(0), b'<dimension ref="A1:K1000000"')})
-    cases["a million rows"] = (million, "1,000,000 rows")
+    cases["a value far outside the table"] = (million, "Answers!A1000000: this cell is outside the answer table")
+    empty = _zip_edit(good, tmp_path / "empty.xlsx", {_answers_part(good): lambda b: re.sub(
+        rb'<dimension ref="[A-Z0-9:]+"/>', b"", b).replace(
+        b"</sheetData>", b"".join(b'<row r="%d"/>' % i for i in range(100, 1_000_100)) + b"</sheetData>")})
+    cases["a million empty rows"] = (empty, "empty.xlsx!Answers: the sheet has 1,000,0")   # and no <dimension>
     renamed = _zip_edit(good, tmp_path / "renamed.xlsx", {"xl/workbook.xml": lambda b: b.replace(
         b'name="Answers"', b'name="Answerz"')})
     cases["renamed sheet"] = (renamed, "rename it back to 'Answers'")
@@ -529,8 +558,8 @@ def _bad_cases(tmp_path: Path, good: Path) -> dict:
     return cases
 
 
-BAD = ["not a zip", "zip, not a workbook", "zip bomb", "a million rows", "renamed sheet", "deleted sheet",
-       "About edited", "About removed", "rows moved", "encrypted", "newer template version", "other edition"]
+BAD = ["not a zip", "zip, not a workbook", "zip bomb", "a value far outside the table", "a million empty rows",
+       "renamed sheet", "deleted sheet", "About edited", "About removed", "rows moved", "encrypted", "newer template version", "other edition"]
 
 
 @pytest.fixture(scope="module")

@@ -3,14 +3,16 @@
 The workbook is hostile input like any other. Before openpyxl sees it: the size limit, a zip
 check (an encrypted workbook is an OLE file, not a zip, and is named as such), a bound on the
 number of parts and on every part's inflated size (zip bombs are refused before inflating, from
-the sizes the zip declares, which Python's zipfile never reads past), and no DTDs in any XML
-part. openpyxl then reads it read-only and values-only, from memory: the provider's file is never
+the sizes the zip declares, which Python's zipfile never reads past), no DTDs in any XML
+part, and every sheet's rows, cells and XML elements counted from its bytes (a sheet that does
+not state its size is otherwise read in full by openpyxl just to size it). openpyxl then reads it read-only and values-only, from memory: the provider's file is never
 opened for writing, formulas are never evaluated (a cached result is used for an answer; in a
 text cell the formula's text is the text) and macros never run.
 
 Cells are found through the hidden About sheet, which records the spec, edition, template
 version and the question behind each row, with a checksum; a row whose question text no longer
-matches (rows moved or sorted) is refused rather than read as another question's answer.
+matches (rows moved or sorted) is refused rather than read as another question's answer, and a
+value written outside the tables (Answers!D1048576) is reported, never silently left unread.
 Every problem is reported at once as ``FILE.xlsx!Answers!D12 (question_id): message``, and the
 answers are then checked by :func:`designation.inputs.submission.parse`, the YAML door's own
 checks, so the remedies are the same.
@@ -37,8 +39,10 @@ MAX_PARTS = 1000
 MAX_PART_BYTES = 20 * 1024 * 1024      # one inflated part (a sheet's XML)
 MAX_TOTAL_BYTES = 60 * 1024 * 1024     # all parts together, inflated
 MAX_RATIO = 200                         # inflated / compressed, for parts over 1 MB
-MAX_ROWS = 5000                         # rows a sheet may declare; a template has a few hundred
-EXTRA_ROWS = 200                        # rows below the last question checked for stray answers
+MAX_ROWS = 5000                         # rows (row elements) in one sheet; a template has a few hundred
+MAX_CELLS = 100_000                     # cells (c elements) in one sheet; a template has a few thousand
+MAX_TAGS = 400_000                      # XML elements in one part (a sheet, the shared strings, the styles)
+MAX_CELL_CHARS = 32_767                 # characters in one cell: Excel's own limit
 TEXT_KINDS = ("text",)
 
 
@@ -109,6 +113,114 @@ def check_container(raw: bytes, name: str) -> list[str]:
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:  # RuntimeError: a zip-encrypted part
         raise InputError.at(name, f"is not a readable workbook ({exc}); save it again from Excel as .xlsx") from None
     return notes
+
+
+def check(raw: bytes, name: str) -> tuple[list[str], dict[str, set[tuple[int, int]]]]:
+    """:func:`check_container`, then every sheet counted before openpyxl parses it: the notes, and
+    for each sheet (by name) the cells that hold something (row, column; 1-based).
+
+    openpyxl looks through a whole sheet for its size when the sheet does not state it (a million
+    empty rows took 14 s and 163 MB), and pads the gaps between rows with empty ones; so the rows,
+    cells and XML elements of every part are counted here first, from the inflated bytes, and a
+    sheet over the bounds is refused by name before any of that work."""
+    notes = check_container(raw, name)
+    zf = zipfile.ZipFile(io.BytesIO(raw))
+    try:
+        titles = _sheet_parts(zf)
+        filled: dict[str, set[tuple[int, int]]] = {}
+        for info in zf.infolist():
+            if not info.filename.endswith((".xml", ".rels", ".vml")):
+                continue
+            where = f"{name}!{titles[info.filename]}" if info.filename in titles else name
+            what = "the sheet" if info.filename in titles else f"part {info.filename!r}"
+            data = zf.read(info)
+            if info.filename in titles:
+                _count_rows_and_cells(data, where)
+            tags = data.count(b"<")
+            if tags > MAX_TAGS:
+                raise InputError.at(where, f"{what} has {tags:,} XML elements; a workbook from designation template "
+                                           f"has a few thousand, and more than {MAX_TAGS:,} are not read "
+                                           "(was data pasted in, or formatting copied down to the bottom?)")
+            if info.filename in titles:
+                filled[titles[info.filename]] = _scan_sheet(data, where)
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
+        raise InputError.at(name, f"is not a readable workbook ({exc}); save it again from Excel as .xlsx") from None
+    return notes, filled
+
+
+_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})\Z")
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part -> sheet name, from xl/workbook.xml and its relationships (small parts)."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        book = ET.fromstring(zf.read("xl/workbook.xml"))
+        rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ET.ParseError):
+        return {}
+    targets = {}
+    for rel in rels.iter():
+        if rel.tag.endswith("Relationship") and rel.get("Id") and rel.get("Target"):
+            target = rel.get("Target", "")
+            targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    out = {}
+    for sheet in book.iter():
+        if sheet.tag.endswith("}sheet") or sheet.tag == "sheet":
+            rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+            if rid in targets and sheet.get("name"):
+                out[targets[rid]] = sheet.get("name", "")
+    return out
+
+
+def _count_rows_and_cells(data: bytes, where: str) -> None:
+    """A sheet's rows and cells against the bounds (a fast scan of the bytes, before any parsing)."""
+    rows = data.count(b"<row") + data.count(b":row")     # (namespace prefixes are allowed)
+    if rows > MAX_ROWS:
+        raise InputError.at(where, f"the sheet has {rows:,} rows; a workbook from designation template has a few "
+                                   f"hundred, and more than {MAX_ROWS:,} are not read (was data pasted in below, or "
+                                   "empty rows formatted down to the bottom of the sheet? delete them)")
+    cells = sum(data.count(b + end) for b in (b"<c", b":c") for end in (b" ", b">", b"/"))
+    if cells > MAX_CELLS:
+        raise InputError.at(where, f"the sheet has {cells:,} cells; a workbook from designation template has a few "
+                                   f"thousand, and more than {MAX_CELLS:,} are not read (was data pasted in? delete "
+                                   "what is not an answer)")
+
+
+def _scan_sheet(data: bytes, where: str) -> set[tuple[int, int]]:
+    """The cells of one sheet's XML that hold a value, an inline string or a formula."""
+    import xml.etree.ElementTree as ET
+
+    filled: set[tuple[int, int]] = set()
+    row = col = 0
+    try:
+        for event, el in ET.iterparse(io.BytesIO(data), events=("start", "end")):
+            tag = el.tag.rsplit("}", 1)[-1]
+            if event == "start":
+                if tag == "row":
+                    r = el.get("r", "")
+                    row = int(r) if r.isdigit() else row + 1
+                    col = 0
+            elif tag == "c":
+                m = _REF.match(el.get("r", ""))
+                if m:
+                    col = 0
+                    for ch in m.group(1).upper():
+                        col = col * 26 + ord(ch) - 64
+                    row = int(m.group(2))
+                else:
+                    col += 1
+                if any(child.tag.rsplit("}", 1)[-1] in ("v", "f", "is") and "".join(child.itertext())
+                       for child in el):
+                    filled.add((max(row, 1), col))
+                el.clear()
+            elif tag == "row":
+                el.clear()
+    except ET.ParseError as exc:
+        raise InputError.at(where, f"the sheet is damaged (its XML does not parse: {exc}); save the workbook again "
+                                   "from Excel as .xlsx") from None
+    return filled
 
 
 # --------------------------------------------------------------------------------------------
@@ -203,7 +315,7 @@ def parse_bytes(raw: bytes, name: str) -> Imported:
     """The workbook's submission, checked as thoroughly as a YAML one; InputError lists every problem."""
     import warnings
 
-    notes = check_container(raw, name)
+    notes, filled = check(raw, name)
     try:
         import openpyxl
     except ImportError:  # pragma: no cover - openpyxl is a dependency
@@ -219,7 +331,7 @@ def parse_bytes(raw: bytes, name: str) -> Imported:
             raise InputError.at(name, f"is not a workbook that can be read ({type(exc).__name__}: {exc}); "
                                       "open it in Excel and save it as 'Excel Workbook (.xlsx)'") from None
         try:
-            return _read(wb_v, wb_f, name, notes)
+            return _read(wb_v, wb_f, name, notes, filled)
         except InputError:
             raise
         except (ValueError, TypeError, KeyError, IndexError, OSError, zipfile.BadZipFile, EOFError) as exc:
@@ -246,10 +358,8 @@ def _sheet(wb_v: Any, wb_f: Any, name: str, file: str, rows: int, cols: int) -> 
                                "; it was deleted: start again from a fresh workbook (" + _fresh() + ")"))
     ws_v, ws_f = wb_v[name], wb_f[name]
     declared = ws_v.max_row
-    if declared is not None and declared > MAX_ROWS:
-        raise InputError.at(f"{file}!{name}", f"the sheet has {declared:,} rows; a workbook from designation template "
-                                              f"has a few hundred; refusing to read it (was data pasted in below?)")
-    # read no further than the sheet's own last row: openpyxl pads a read-only range with empty rows
+    # read no further than the sheet's own last row: openpyxl pads a read-only range with empty rows.
+    # (The sheet's real rows and cells were counted by check(); its stated size is not trusted.)
     return _Sheet(ws_v, ws_f, min(rows, MAX_ROWS, declared or MAX_ROWS), cols)
 
 
@@ -301,7 +411,7 @@ def _norm(text: str) -> str:
     return " ".join(str(text).split()).lower()
 
 
-def _read(wb_v: Any, wb_f: Any, file: str, notes: list[str]) -> Imported:
+def _read(wb_v: Any, wb_f: Any, file: str, notes: list[str], filled: dict[str, set[tuple[int, int]]]) -> Imported:
     from .. import spec as spec_mod
     from . import submission as sub_mod
 
@@ -330,7 +440,7 @@ def _read(wb_v: Any, wb_f: Any, file: str, notes: list[str]) -> Imported:
 
     rows: list[W.Row] = about["rows"]
     last = max([r.row for r in rows] + [W.HEADER_ROW])
-    answers_sheet = _sheet(wb_v, wb_f, W.ANSWERS, file, last + EXTRA_ROWS, len(W.COLUMNS))
+    answers_sheet = _sheet(wb_v, wb_f, W.ANSWERS, file, last, len(W.COLUMNS))
     site_sheet = _sheet(wb_v, wb_f, W.SITE, file, max(about["site"].values(), default=W.FIRST_ROW), 2)
     p_first, p_last = about.get("plans", (W.FIRST_ROW, W.FIRST_ROW - 1))
     plans_sheet = _sheet(wb_v, wb_f, W.PLANS, file, p_last, len(W.PLAN_COLUMNS))
@@ -381,7 +491,6 @@ def _read(wb_v: Any, wb_f: Any, file: str, notes: list[str]) -> Imported:
     for r in rows:
         if r.kind == "answer":
             expected_ref[r.qid] = len(expected_ref) + 1
-    moved = False
     for r in rows:
         q = spec.questions.get(r.qid)
         if q is None:
@@ -392,7 +501,6 @@ def _read(wb_v: Any, wb_f: Any, file: str, notes: list[str]) -> Imported:
         shown = _norm(answers_sheet.text(r.row, W.C_QUESTION + 1))
         want = _norm(r.label) if r.kind == "answer" else _norm(f"More evidence for Q{expected_ref[r.qid]}")
         if not shown.startswith(want):
-            moved = True
             doc.at(("rows", r.row), W.ANSWERS, r.row, W.C_QUESTION + 1, r.qid)
             doc.add(("rows", r.row), f"this row should hold {'the question' if r.kind == 'answer' else 'more evidence for'}"
                                      f" '{W._sentence(r.label)}', but shows "
@@ -410,18 +518,12 @@ def _read(wb_v: Any, wb_f: Any, file: str, notes: list[str]) -> Imported:
             ev = _read_evidence(r.qid, r.row, len(entry.get("evidence", [])), answers_sheet, doc)
             if ev is not None:
                 entry.setdefault("evidence", []).append(ev)
-    if not moved:
-        for row in range(last + 1, last + EXTRA_ROWS + 1):
-            for col in range(1, len(W.COLUMNS) + 1):
-                if answers_sheet.get(row, col).value is not None or answers_sheet.get(row, col).formula:
-                    doc.at(("stray", row), W.ANSWERS, row, col)
-                    doc.add(("stray", row), "there is something below the last question, which is not read: "
-                                            "move it into a comment on the question it belongs to")
-                    break
-            else:
-                continue
-            break
     data["answers"] = {q: answers[q] for q in answers}
+    # --- Anything written outside the tables is reported, never silently left unread
+    _outside(doc, filled.get(W.ANSWERS, set()), W.ANSWERS, last, len(W.COLUMNS), "the answer table",
+             "move it into the table (a comment on the question it belongs to) or delete it")
+    _outside(doc, filled.get(W.SITE, set()), W.SITE, W.FIRST_ROW + len(W.SITE_FIELDS) + 3, 3, "the site details",
+             "move it into the row it belongs to or delete it")
 
     # --- Action plans
     plans: dict[str, Any] = {}
@@ -472,6 +574,8 @@ def _read(wb_v: Any, wb_f: Any, file: str, notes: list[str]) -> Imported:
         if ok:
             plans[sid] = plan
     data["action_plans"] = plans
+    _outside(doc, filled.get(W.PLANS, set()), W.PLANS, max(p_last, W.HEADER_ROW + len(spec.standards)), 7,
+             "the action plans table", "move it into a plan's row or delete it")
     doc.data = data
 
     own = {p for _, p in doc.problems}
@@ -488,6 +592,23 @@ def _read(wb_v: Any, wb_f: Any, file: str, notes: list[str]) -> Imported:
     from .canonical import to_yaml
 
     return Imported(sub, to_yaml(sub, source=f"a workbook (template version {version})"), notes)
+
+
+OUTSIDE_SHOWN = 10   # cells outside a table listed one by one; the rest are counted
+
+
+def _outside(doc: WorkbookDoc, filled: set[tuple[int, int]], sheet: str, last_row: int, last_col: int, table: str,
+             remedy: str) -> None:
+    """Report every cell holding something beyond a table's last row or column: it would not be read."""
+    stray = sorted((r, c) for r, c in filled if r > last_row or c > last_col)
+    for r, c in stray[:OUTSIDE_SHOWN]:
+        doc.at(("outside", sheet, r, c), sheet, r, c)
+        doc.add(("outside", sheet, r, c), f"this cell is outside {table}, so it is not read: {remedy}")
+    if len(stray) > OUTSIDE_SHOWN:
+        r, c = stray[OUTSIDE_SHOWN]
+        doc.at(("outside", sheet, r, c), sheet, r, c)
+        doc.add(("outside", sheet, r, c), f"and {len(stray) - OUTSIDE_SHOWN:,} more cells from here on are outside "
+                                          f"{table}: {remedy}")
 
 
 def _rank(where: str, file: str) -> tuple[int, int, int]:
@@ -572,6 +693,11 @@ def _convert(kind: str, cell: Cell, doc: WorkbookDoc, path: tuple, q: Any = None
     12.0); everything else goes through :func:`designation.inputs.submission.read_value`, the
     YAML door's own reading, so the remedies are the same."""
     v = cell.value
+    for text in (v, cell.formula):
+        if isinstance(text, str) and len(text) > MAX_CELL_CHARS:
+            doc.add(path, f"the cell holds {len(text):,} characters; a cell holds at most {MAX_CELL_CHARS:,} (Excel's "
+                          "own limit): shorten it, and refer to a document for the rest")
+            return _BAD
     if cell.formula is not None:
         if kind in TEXT_KINDS:
             return cell.formula
@@ -725,22 +851,34 @@ def _proportion(q: Any, row: int, sheet: _Sheet, doc: WorkbookDoc, path: tuple) 
 
 def spec_of(raw: bytes, name: str) -> Optional[str]:
     """The spec id a workbook names in its About sheet, cheaply (None if it cannot be read)."""
+    return peek(raw, name)[0]
+
+
+def peek(raw: bytes, name: str) -> tuple[Optional[str], Optional[str]]:
+    """The spec id and the site code a workbook holds, read the way :func:`parse_bytes` reads them
+    (the checked About sheet says which Site row holds the code) but without reading the answers;
+    None for what cannot be read: the full read reports it, located."""
+    spec_id = code = None
     try:
-        check_container(raw, name)
+        check(raw, name)
         import openpyxl
 
         wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True, keep_links=False)
         try:
-            if W.ABOUT not in wb.sheetnames:
-                return None
-            for row in wb[W.ABOUT].iter_rows(min_row=1, max_row=10, max_col=2, values_only=True):
-                if row and row[0] == "spec":
-                    return str(row[1])
+            about = _about(wb, wb, name)
+            spec_id = str(about["spec"]) if about.get("spec") else None
+            row = about["site"].get("site.code")
+            if row and W.SITE in wb.sheetnames:
+                sheet = _sheet(wb, wb, W.SITE, name, row, 2)
+                doc = WorkbookDoc(name, None)
+                doc.at(("site", "code"), W.SITE, row, 2)
+                value = _convert("text", sheet.get(row, 2), doc, ("site", "code"))
+                code = value.strip() if isinstance(value, str) and value.strip() else None
         finally:
             wb.close()
     except Exception:  # noqa: BLE001 - a peek: the full read reports the problem properly
-        return None
-    return None
+        return spec_id, None
+    return spec_id, code
 
 
 def sha256(raw: bytes) -> str:

@@ -246,11 +246,14 @@ def _peek(sub: Path) -> tuple[Optional[str], Optional[str]]:
     if sub.suffix.lower() in (".xlsx", ".xlsm"):
         from ..inputs import workbook_read
 
-        try:   # the site code of a workbook is known only after the full read
-            sid = workbook_read.spec_of(yamlsafe.read_bytes(sub), str(sub))
-            return (spec_mod.load(sid).sha256 if sid else None), None
+        try:   # the spec from the About sheet, the code from the Site row About names
+            sid, code = workbook_read.peek(yamlsafe.read_bytes(sub), str(sub))
         except InputError:
             return None, None
+        try:
+            return (spec_mod.load(sid).sha256 if sid else None), code
+        except InputError:
+            return None, code
     try:
         doc = yamlsafe.load_file(sub)
     except InputError:
