@@ -101,6 +101,24 @@ def test_headline_and_identifier_in_each_settings_words():
     assert f"URN {school['site']['code']}" in page and f"ODS {school['site']['code']}" not in page
 
 
+def test_a_setting_without_a_ladder_or_derogations_is_not_told_about_them():
+    # the asthma specification has no designation ladder and allows no derogations; the
+    # derogations.yaml beside the examples is found but names no school, so it changes nothing
+    school = _result("asthma-school-riverbank.yaml")
+    assert school["inputs"]["derogations_sha256"]
+    page = render_html(school, created=CREATED)
+    cover = section_text(page, "cover")
+    footer = page[page.index('class="running-footer"'):page.index("</div>", page.index('class="running-footer"'))]
+    assert "Designation claimed" not in cover and "none stated" not in cover
+    assert "derogation" not in cover.lower() and "derogation" not in footer.lower()
+    assert "derogations" not in section_text(page, "provenance").lower()
+    assert "derogation" not in section_text(page, "gaps").lower()
+    # a ladder spec still states its claim, and names its derogations file
+    ec = render_html(_result("ec-southmere-derogations.yaml"), created=CREATED)
+    assert "Designation claimed" in section_text(ec, "cover")
+    assert "derogations" in ec[ec.index('class="running-footer"'):ec.index("</section>")]
+
+
 # -- explanations: structured, in one place -------------------------------------------------
 
 def test_explanations_are_structured_and_the_reason_is_their_sentence():

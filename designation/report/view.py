@@ -370,22 +370,27 @@ def domain_chart(standards: list[dict[str, Any]], score: Mapping[str, Any]) -> C
                  any(b.before_x is not None for b in bars), "Compliance by domain. " + description)
 
 
-def _hashes(inputs: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+def _hashes(inputs: Mapping[str, Any], derogations: bool = True) -> list[tuple[str, str, str]]:
+    """Each input's hash. ``derogations=False`` (a specification that allows none, and none
+    applied to this site) leaves out a derogations file found beside the submission: it had no
+    effect, and naming it would tell the reader derogations were in play."""
     names = (("submission", "submission_sha256"), ("spec", "spec_sha256"), ("review", "review_sha256"),
              ("derogations", "derogations_sha256"), ("tailoring", "tailoring_sha256"))
     out = []
     for word, key in names:
         value = inputs.get(key)
+        if word == "derogations" and not derogations:
+            continue
         if value:
             out.append((word, str(value), str(value)[:8]))
     return out
 
 
-def _named_hashes(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _named_hashes(inputs: Mapping[str, Any], derogations: bool = True) -> list[tuple[str, str]]:
     """Each input's hash, naming the review, derogations or tailoring file it came from."""
     files = inputs.get("files") if isinstance(inputs.get("files"), Mapping) else {}
     out = []
-    for word, full, _ in _hashes(inputs):
+    for word, full, _ in _hashes(inputs, derogations):
         name = files.get(word) if word in ("review", "derogations", "tailoring") else None
         if name and word == "review" and files.get("review_match") == "site code":
             name += ", matched by site code"
@@ -641,8 +646,8 @@ def site_view(result: Mapping[str, Any], created: dt.datetime | None = None,
         "r": r,
         "doc_id": doc_id,
         "marks": [text for _, text in page_marks(result)],
-        "hashes": _hashes(r["inputs"]),
-        "named_hashes": _named_hashes(r["inputs"]),
+        "hashes": _hashes(r["inputs"], derogations_used),
+        "named_hashes": _named_hashes(r["inputs"], derogations_used),
         "created": when,
         "created_w3c": w3c_datetime(when),
         "as_at": today,
