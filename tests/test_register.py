@@ -96,7 +96,8 @@ def test_history_shows_both_rounds_and_what_changed(two_rounds):
     reg = str(two_rounds["out"] / "register.sqlite")
     res = run("history", "ZZN01", "--register", reg)
     assert res.exit_code == 0, res.output
-    assert "2 recorded assessment(s)" in res.output
+    assert "2 recorded assessments" in res.output
+    assert "assessed 15 June 2026" in res.output   # dates for people, as the reports print them
     assert "Round 1" in res.output and "Round 2" in res.output and "Changes since round 1" in res.output
     assert "LQS-ED-01" in res.output and "12 hours a day -> 16 hours a day" in res.output
     assert "▲ improved" in res.output
@@ -126,10 +127,11 @@ def test_due_lists_northfields_overdue_items_grouped_by_site_and_owner(two_round
     block = res.output.split("(ZZN01)", 1)[1].split("\n\n", 1)[0]
     overdue = [line.strip() for line in block.splitlines() if "OVERDUE" in line]
     assert len(overdue) == 2
-    assert any("2026-11-30" in x and "condition LQS-ED-01" in x for x in overdue)
-    assert any("2026-10-01" in x and "EC-25" in x for x in overdue)
+    assert any("30 November 2026" in x and "condition LQS-ED-01" in x for x in overdue)
+    assert any("1 October 2026" in x and "EC-25" in x for x in overdue)
     assert "Head of Therapies" in block and "Clinical Director for Emergency Medicine" in block
-    assert "2026-12-01 (due today)" in block and "EC-26" in block
+    assert "1 December 2026 (due today)" in block and "EC-26" in block
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", res.output)   # text is for people; JSON, CSV, ics keep ISO
     assert run("due", reg, "--on", "2026-12-01", "--fail-on", "overdue").exit_code == 3
     assert run("due", reg, "--on", "2026-01-01", "--within", "7d", "--fail-on", "overdue").exit_code == 0
     d = json.loads(run("due", reg, "--on", "2026-12-01", "--format", "json").output)

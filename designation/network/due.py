@@ -58,11 +58,19 @@ def _when(days: int) -> str:
     return f"due in {days} day{'s' if days != 1 else ''}"
 
 
+def _n(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def render_text(d: dict[str, Any]) -> str:
+    """For people: dates as the reports print them ("1 December 2026"); CSV, JSON and .ics keep ISO."""
+    from ..report.view import long_date
+
     its = d["items"]
     sites = {(i["site_code"], i["submission_file"]) for i in its}
-    lines = [f"Due by {d['until']} (on {d['on']}, within {d['within_days']} days): {len(its)} item(s) at "
-             f"{len(sites)} site(s), {d['overdue']} overdue"]
+    width = max((len(long_date(i["due"])) for i in its), default=0)
+    lines = [f"Due by {long_date(d['until'])} (on {long_date(d['on'])}, within {_n(d['within_days'], 'day')}): "
+             f"{_n(len(its), 'item')} at {_n(len(sites), 'site')}, {d['overdue']} overdue"]
     for site_key in sorted(sites):
         site_items = [i for i in its if (i["site_code"], i["submission_file"]) == site_key]
         first = site_items[0]
@@ -76,7 +84,7 @@ def render_text(d: dict[str, Any]) -> str:
                 mark = "OVERDUE" if i["state"] == "overdue" else "due    "
                 what = " ".join(x for x in (i["kind"], i["standard"] or "", f"{i['title']}:" if i["title"] else "",
                                              i["what"] or "") if x)
-                lines.append(f"    {mark} {i['due']} ({_when(i['days'])})  {what}")
+                lines.append(f"    {mark} {long_date(i['due']).rjust(width)} ({_when(i['days'])})  {what}")
     if not its:
         lines.append("Nothing falls due.")
     for s in d["stale_sites"]:

@@ -98,16 +98,35 @@ def history(reg: Any, code: str) -> dict[str, Any]:
                                                     "stale": latest["state"] in ("invalid", "failed", "removed")}}
 
 
+def _n(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _recorded(value: Any) -> str:
+    """A run's ISO timestamp as the reports print one ("1 December 2026, 22:25 UTC")."""
+    import datetime as dt
+
+    from ..report.view import timestamp
+
+    try:
+        return timestamp(dt.datetime.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
+
+
 def render_text(h: dict[str, Any]) -> str:
+    """For people: dates as the reports print them; ``--format json`` keeps ISO dates."""
+    from ..report.view import long_date
+
     rounds = h["rounds"]
     name = rounds[-1]["site"]["name"] if rounds else h["site_code"]
-    lines = [f"{name} ({h['site_code']}): {len(rounds)} recorded assessment(s) from {', '.join(h['files'])}"]
+    lines = [f"{name} ({h['site_code']}): {_n(len(rounds), 'recorded assessment')} from {', '.join(h['files'])}"]
     lines += [f"note: {n}" for n in h["notes"]]
     for r in rounds:
         runs = r["runs"]
         seen = f"; unchanged in run{'s' if len(runs) > 2 else ''} {', '.join(map(str, runs[1:]))}" if len(runs) > 1 else ""
-        lines += ["", f"Round {r['round']}: recorded {r['recorded_at']} by {r['run_by']} ({r['run_kind']} run {r['run']}{seen})",
-                  f"  {r['submission_file']}, site {r['site']['code']}, assessed {r['assessed_on']} against "
+        lines += ["", f"Round {r['round']}: recorded {_recorded(r['recorded_at'])} by {r['run_by']} ({r['run_kind']} run {r['run']}{seen})",
+                  f"  {r['submission_file']}, site {r['site']['code']}, assessed {long_date(r['assessed_on'])} against "
                   f"{r['spec']['id']} {r['spec']['edition'] or ''}".rstrip(),
                   f"  Outcome: {r['outcome']['label'] or r['outcome']['status']}"
                   + (f" (rating {r['outcome']['rating']})" if r["outcome"]["rating"] else "")]
@@ -116,12 +135,12 @@ def render_text(h: dict[str, Any]) -> str:
         if den["core"]["of"] is not None:
             parts.append(f"{den['core']['met']} of {den['core']['of']} core met, "
                          f"{den['expected']['met']} of {den['expected']['of']} expected")
-        parts.append(f"{len(r['conditions'])} condition(s), "
-                     f"{sum(1 for x in r['recommendations'] if x['due'])} recommendation(s) with a plan")
+        parts.append(f"{_n(len(r['conditions']), 'condition')}, "
+                     f"{_n(sum(1 for x in r['recommendations'] if x['due']), 'recommendation')} with a plan")
         parts.append(f"document {r['document_id']}")
         lines.append("  " + "; ".join(parts))
         for c in r["conditions"]:
-            lines.append(f"    condition {c['standard']} due {c['due']} ({c['owner']})")
+            lines.append(f"    condition {c['standard']} due {long_date(c['due'])} ({c['owner']})")
         for w in r["warnings"]:
             lines.append(f"  warning: {w}")
         if r["changes"] is not None:
@@ -134,7 +153,7 @@ def render_text(h: dict[str, Any]) -> str:
     if h["stale_events"]:
         lines.append("")
     for s in h["stale_events"]:
-        lines.append(f"Run {s['run']} ({s['at']}): {s['submission_file']} was {s['state']}"
+        lines.append(f"Run {s['run']} ({_recorded(s['at'])}): {s['submission_file']} was {s['state']}"
                      + (f": {s['problems'][0]}" if s["problems"] else ""))
     if h["current"] and h["current"]["stale"]:
         lines.append("The last assessment above is stale: the site's input is now invalid or was removed.")
