@@ -105,3 +105,20 @@ def test_validate_refuses_a_misread_answer_located(tmp_path: Path, mini_specs: P
     assert res.exit_code == 1
     assert re.match(re.escape(str(path)) + r":\d+:\d+: ", res.output), res.output
     assert says in res.output
+
+
+# The loader's lean tag resolver (yamlsafe._FastLoader) must give every scalar the tag PyYAML's own
+# resolver gives it: every check above starts from that tag.
+any_scalar = scalars | st.text(max_size=12) | st.sampled_from(
+    ["", "~", "null", "Null", "NULL", "yes", "No", "ON", "off", "y", "n", "true", "False", "2026-10-01",
+     "2026-10-01 10:00:00", "<<", "=", "1e3", "1.0e+3", "-.5", "+.inf", "Yes please", "no one"])
+
+
+@CI
+@given(any_scalar, st.sampled_from([(True, False), (False, True), (False, False)]))
+def test_lean_resolver_gives_pyyaml_tags(text, implicit):
+    ours = yamlsafe._FastLoader("").resolve(yaml.ScalarNode, text, implicit)
+    pyyaml = yaml.SafeLoader("").resolve(yaml.ScalarNode, text, implicit)
+    assert ours == pyyaml, text
+    for kind in (yaml.SequenceNode, yaml.MappingNode):
+        assert yamlsafe._FastLoader("").resolve(kind, None, (True, False)) == yaml.SafeLoader("").resolve(kind, None, (True, False))
