@@ -326,6 +326,8 @@ PLACEHOLDER = "REPLACE:"
 
 def placeholders(doc: yamlsafe.Document) -> list[Problem]:
     """Every ``REPLACE:`` placeholder a template left that was never filled in."""
+    if not _mentions_placeholder(doc.data):   # the common case, without building a path per value
+        return []
     out: list[Problem] = []
     stack: list[tuple[tuple, Any]] = [((), doc.data)]
     while stack:
@@ -338,6 +340,21 @@ def placeholders(doc: yamlsafe.Document) -> list[Problem]:
             where = ".".join(str(x) for x in path)
             out.append(doc.problem(path, f"{where} still holds the template's placeholder {v!r}; write the real value"))
     return sorted(out, key=lambda p: (p.line or 0, p.column or 0))
+
+
+def _mentions_placeholder(data: Any) -> bool:
+    """Whether any text in ``data`` contains the placeholder marker (a cheap superset test)."""
+    stack = [data]
+    while stack:
+        v = stack.pop()
+        cls = v.__class__
+        if cls is dict:
+            stack.extend(v.values())
+        elif cls is list:
+            stack.extend(v)
+        elif cls is str and PLACEHOLDER in v:
+            return True
+    return False
 
 
 def schema_problems(exc: ValidationError, doc: yamlsafe.Document, model: type[BaseModel], prefix: tuple = ()) -> list[Problem]:
