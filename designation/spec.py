@@ -145,7 +145,7 @@ class Standard(_Model):
     examples: Examples
     # compiled, filled in by the loader
     spec_id: str = Field(default="", exclude=True)
-    located: tuple = Field(default=("", None, None), exclude=True)   # (file, line, col) of the standard
+    defined_at: Optional[tuple] = Field(default=None, exclude=True)  # (spec document, path) of the standard
     applies: Optional[Condition] = Field(default=None, exclude=True)
     met: Optional[Condition] = Field(default=None, exclude=True)
     partial: Optional[Condition] = Field(default=None, exclude=True)
@@ -156,6 +156,14 @@ class Standard(_Model):
     proportions: tuple = Field(default=(), exclude=True)          # proportion questions met_when uses
     static_json: dict = Field(default_factory=dict, exclude=True)
     templates: dict = Field(default_factory=dict, exclude=True)   # title/requirement with {param} kept
+
+    @property
+    def located(self) -> tuple:
+        """(file, line, column) where the standard is defined, worked out when asked (errors only)."""
+        if self.defined_at is None:
+            return ("", None, None)
+        doc, path = self.defined_at
+        return (doc.file, *doc.where(path))
 
     def worded(self, field: str, params: Any) -> str:
         """``title`` or ``requirement`` with the figures actually applied (tailored values included)."""
@@ -616,7 +624,7 @@ class _Loader:
         path = ("standards", i)
         owner = f"standard {st.id}"
         st.spec_id = sf.id
-        st.located = (doc.file, *doc.where(path))
+        st.defined_at = (doc, path)
         self.docs[st.id] = (doc, path)
         if not ID_RE.match(st.id):
             problems.append(doc.problem(path + ("id",), f"{owner}: id must look like EC-02 (capitals, digits, hyphens)"))

@@ -179,9 +179,10 @@ class Submission:
         """Questions that apply to this site (by their ``applies_when``) and have no answer."""
         from ..rules import Context
 
-        ctx = Context(self.values, self.spec.defaults())
+        values = self.values
+        ctx = Context(values, self.spec.defaults())
         return [qid for qid, q in self.spec.questions.items()
-                if self.values.get(qid) is None and (q.applies is None or q.applies.evaluate(ctx) is not False)]
+                if values.get(qid) is None and (q.applies is None or q.applies.evaluate(ctx) is not False)]
 
 
 def load(path: str | Path, *, spec: Spec | None = None) -> Submission:
