@@ -1,6 +1,10 @@
 """Shared test helpers: a small fixture spec ladder (mini-base, mini-top) and file builders."""
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +13,12 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+# Compiled report templates (designation.report.templatecache) go to this run's own folder, not
+# the user's ~/.cache; commands the tests start inherit it.
+_CACHE = tempfile.mkdtemp(prefix="designation-tests-cache-")
+atexit.register(shutil.rmtree, _CACHE, True)
+os.environ.setdefault("DESIGNATION_CACHE_DIR", _CACHE)
 
 
 @pytest.fixture

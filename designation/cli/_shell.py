@@ -21,6 +21,12 @@ import click
 from .. import __version__, jsonout
 from ..errors import InputError, Problem
 
+# pydantic loads the pydantic plugins of every installed package (scanning all their metadata)
+# when the first model is built. The command line wants none: the scan costs every run, and a
+# plugin would see every (hostile) submission validated. Set only for the command line, never for
+# a library caller's process, and never over a user's own setting.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+
 EXIT_INVALID = 1
 EXIT_OUTCOME = 3
 EXIT_BUG = 4

@@ -98,7 +98,8 @@ def report(file: Optional[str], review: Optional[str], derogations: Optional[str
     if bool(file) == bool(network):
         raise click.UsageError("give either a submission FILE or --network DIR")
     from .. import report as report_mod
-    
+    from ..report.pdf import settle_for_one_report
+
     if network:
         subs = expand_paths((network,))
         csv_out = Path(output).with_suffix(".csv")
@@ -116,6 +117,7 @@ def report(file: Optional[str], review: Optional[str], derogations: Optional[str
         if not results:
             err(f"{network}: no valid submissions to summarise")
             sys.exit(EXIT_INVALID)
+        settle_for_one_report()
         report_mod.write_network_pdf(results, output, created=when, as_at=day, sign=_signer(signing))
         csv_path = Path(output).with_suffix(".csv")
         from ..atomic import write_text
@@ -130,6 +132,7 @@ def report(file: Optional[str], review: Optional[str], derogations: Optional[str
                   inputs=[file, review, derogations, tailoring, beside / "derogations.yaml", beside / "tailoring.yaml"])
     a = api.assess_path(file, review=review, derogations=derogations, tailoring=tailoring)  # type: ignore[arg-type]
     report_problems(a.warnings)
+    settle_for_one_report()
     api.write_report(a, output, html=html_out, created=when, as_at=day, sign=_signer(signing))
     err(f"wrote {output}" + (f" and {html_out}" if html_out else "") + f": {a.decision.label}")
 

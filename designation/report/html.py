@@ -24,15 +24,22 @@ STATIC = resources.files(__package__) / "static"
 FONT_MIME = {".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2"}
 
 
+# How templates are compiled. Any change here changes the compiled code, so it is part of the
+# key under which :mod:`.templatecache` keeps that code between processes.
+_AUTOESCAPE = dict(enabled_extensions=("html", "svg", "xml"), default=True, default_for_string=True)
+_OPTIONS = dict(undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+
+
 @functools.lru_cache(maxsize=1)
 def environment() -> Environment:
+    from . import templatecache
+
+    described = repr(sorted({**_AUTOESCAPE, **_OPTIONS, "undefined": StrictUndefined.__name__}.items()))
     env = Environment(
         loader=PackageLoader(__package__, "templates"),
-        autoescape=select_autoescape(("html", "svg", "xml"), default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+        autoescape=select_autoescape(**_AUTOESCAPE),
+        bytecode_cache=templatecache.for_environment(described),
+        **_OPTIONS,
     )
     env.filters.update(
         date=view.long_date,

@@ -166,6 +166,31 @@ def _shared_stylesheet(static_dir: Path, base_url: str) -> tuple[Any, Any]:
     return css, font_config
 
 
+def settle_for_one_report() -> None:
+    """For a process that renders and then ends (``designation report``): import WeasyPrint and
+    load the shared stylesheet and fonts now, then take every object alive so far out of the
+    garbage collector's sight (:func:`gc.freeze`).
+
+    Layout allocates hundreds of thousands of short-lived objects, and each full collection it
+    triggers would otherwise walk every object the process made before it as well (WeasyPrint's
+    modules, pydantic's schemas, the loaded spec): measured, half the collector's time, 0.1 s of
+    a one-report process. Frozen objects are never freed, so this is for a process that ends
+    after rendering, not for a library caller or a batch worker between reports. The PDF is the
+    same either way.
+    """
+    import gc
+
+    from weasyprint.urls import FatalURLFetchingError
+
+    from .fetcher import BASE_URL, STATIC_DIR
+
+    try:
+        _shared_stylesheet(STATIC_DIR, BASE_URL)
+    except (Exception, FatalURLFetchingError):  # a broken install: rendering reports it properly
+        pass
+    gc.freeze()
+
+
 def _write(source: str, out: str | os.PathLike, files: Mapping[str, bytes], created: dt.datetime,
            doc_id: str, recorded: Callable[[int], Mapping[str, bytes]] | None = None,
            sign: Callable[[bytes], bytes] | None = None) -> Path:
