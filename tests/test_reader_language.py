@@ -113,6 +113,7 @@ def test_a_setting_without_a_ladder_or_derogations_is_not_told_about_them():
     assert "derogation" not in cover.lower() and "derogation" not in footer.lower()
     assert "derogations" not in section_text(page, "provenance").lower()
     assert "derogation" not in section_text(page, "gaps").lower()
+    assert "derogation" not in section_text(page, "standards").lower()   # the categories' key too
     # a ladder spec still states its claim, and names its derogations file
     ec = render_html(_result("ec-southmere-derogations.yaml"), created=CREATED)
     assert "Designation claimed" in section_text(ec, "cover")
@@ -250,6 +251,29 @@ def test_assess_text_lists_gaps_first_and_hides_not_applicable_unless_all():
     assert res.output.index("AST-SCH-01") < res.output.index("AST-SCH-06")  # not met before met
     full = runner.invoke(main, ["assess", "--all", path], env={"COLUMNS": "200"})
     assert "AST-COM-01" in full.output
+
+
+def test_a_very_long_site_name_keeps_the_footer_on_the_page_and_verifies(tmp_path):
+    from pypdf import PdfReader
+
+    name = ("Northfield University Hospital Emergency Department and Major Trauma Unit, incorporating the "
+            "Paediatric Emergency Department and the Urgent Treatment Centre")
+    src = (SUBMISSIONS / "ec-northfield-conditions.yaml").read_text("utf-8")
+    sub = tmp_path / "ec-longname.yaml"
+    sub.write_text(re.sub(r"(?m)^  name: .*$", f"  name: {name}", src, count=1), "utf-8")
+    a = api.assess_path(sub)
+    out = tmp_path / "long.pdf"
+    pdf.write_pdf(a.to_json(), out, attachments=api.report_attachments(a.inputs), created=CREATED)
+    res = CliRunner().invoke(main, ["verify", str(out)])
+    assert res.exit_code == 0, res.output   # the footer, which verify reads, prints the name in full
+    page = PdfReader(str(out)).pages[2]
+    lines: list[tuple[str, float]] = []
+    page.extract_text(visitor_text=lambda text, cm, tm, fd, fs: lines.append((text, cm[3] * tm[5] + cm[5])))
+    footer_last = [y for text, y in lines if text.startswith("Inputs:")]
+    assert footer_last and min(footer_last) > 2, "the footer's last line runs off the bottom of the page"
+    header = [text for text, y in lines if y > float(page.mediabox.height) - 40 and text.strip()]
+    assert any(t.startswith("Northfield University Hospital") and t.rstrip().endswith("…") for t in header)
+    assert view.header_name("Riverbank Primary School") == "Riverbank Primary School"
 
 
 # -- accessibility of the tagged PDF ----------------------------------------------------------

@@ -646,6 +646,7 @@ def site_view(result: Mapping[str, Any], created: dt.datetime | None = None,
         "r": r,
         "doc_id": doc_id,
         "marks": [text for _, text in page_marks(result)],
+        "header_name": header_name(r["site"]["name"]),
         "hashes": _hashes(r["inputs"], derogations_used),
         "named_hashes": _named_hashes(r["inputs"], derogations_used),
         "created": when,
@@ -699,11 +700,40 @@ def site_view(result: Mapping[str, Any], created: dt.datetime | None = None,
                              _sentence(r["spec"].get("confidence_vocabulary", {}).get(key) or vocab.CONFIDENCE[key][1]),
                              confidences.get(key, 0)) for key in vocab.CONFIDENCE],
         "warnings": [_sentence(str(w)) for w in r["notes"]],
-        "categories": [(vocab.CATEGORIES[k], vocab.CATEGORY_MEANING[k]) for k in vocab.CATEGORIES],
+        "categories": category_meanings(derogations_used, report_name == "Designation report"),
         "flag_words": vocab.FLAGS,
         "derogation_status": vocab.DEROGATION_STATUS,
-        "policy_rows": policy_rows(r),
+        "policy_rows": policy_rows(r, report_name == "Designation report"),
     }
+
+
+def category_meanings(derogations: bool = True, designation: bool = True) -> list[tuple[str, str]]:
+    """What each category means, in the spec's terms: no derogations where it allows none, and
+    "to meet the standards" where its outcome is not a designation (asthma settings)."""
+    out = []
+    for key, word in vocab.CATEGORIES.items():
+        meaning = vocab.CATEGORY_MEANING[key]
+        if not derogations:
+            meaning = meaning.replace("action plan or derogation", "action plan")
+        if not designation:
+            meaning = (meaning.replace("for any designation", "to meet the standards")
+                       .replace("the designation threshold", "the threshold"))
+        out.append((word, meaning))
+    return out
+
+
+HEADER_NAME_MAX = 72   # characters of a site's name that fit the running header's one line
+
+
+def header_name(name: str, limit: int = HEADER_NAME_MAX) -> str:
+    """A site's name for the running header: whole, or cut at a word with an ellipsis."""
+    name = " ".join(str(name or "").split())
+    if len(name) <= limit:
+        return name
+    cut = name[:limit - 1]
+    if " " in cut[limit // 2:]:
+        cut = cut[:cut.rindex(" ")]
+    return cut.rstrip(" ,;:-·(") + "…"
 
 
 def _reason_item(text: str, gaps: list[dict[str, Any]]) -> dict[str, Any]:
@@ -725,12 +755,12 @@ def _group_by_reason(rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[st
     return list(groups.items())
 
 
-def policy_rows(r: Mapping[str, Any]) -> list[dict[str, Any]]:
+def policy_rows(r: Mapping[str, Any], designation: bool = True) -> list[dict[str, Any]]:
     """The policy's figures with their source and confidence (policy version 2), for provenance."""
     policy = r.get("policy") or {}
     words = {"threshold": ("Expected-standards threshold", "%"),
              "action_plan_window_months": ("Action-plan window", " months"),
-             "validity_months": ("Designation valid for", " months")}
+             "validity_months": ("Designation valid for" if designation else "Outcome valid for", " months")}
     rows = []
     for key, (label, unit) in words.items():
         item = policy.get(key)
