@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional, TypeVar
 
 from . import __version__, engine
 
@@ -28,6 +28,7 @@ from .inputs.submission import Submission
 SCHEMA = "designation.assessment/1"
 SETTINGS_FILES = ("derogations.yaml", "tailoring.yaml")
 Source = tuple[str, bytes]  # (name, raw bytes): an input as read, so a report can embed it
+T = TypeVar("T")
 
 
 @dataclass
@@ -146,11 +147,22 @@ def _shown(path: str | Path | None, sub: Path) -> Optional[str]:
         return str(path)
 
 
-def _doc(src: Source) -> yamlsafe.Document:
+def _parsed(src: Source, parse: Callable[[yamlsafe.Document], T]) -> T:
+    """``parse`` of a YAML input. A file not saved as UTF-8 is still read, so that its other
+    problems come in the same round as the encoding one (first: it may explain the others)."""
     name, raw = src
-    doc = yamlsafe.load_text(yamlsafe.decode(raw, name), name)
-    doc.sha256 = hashlib.sha256(raw).hexdigest()
-    return doc
+    text, encoding = yamlsafe.decode_lenient(raw, name)
+    try:
+        doc = yamlsafe.load_text(text, name)
+        doc.sha256 = hashlib.sha256(raw).hexdigest()
+        out = parse(doc)
+    except InputError as exc:
+        if encoding is not None:
+            raise InputError([encoding, *exc.problems]) from None
+        raise
+    if encoding is not None:
+        raise InputError(encoding)
+    return out
 
 
 def assess_sources(*, submission: Source, review: Optional[Source] = None, derogations: Optional[Source] = None,
@@ -166,14 +178,14 @@ def assess_sources(*, submission: Source, review: Optional[Source] = None, derog
         imported = workbook_read.parse_bytes(submission[1], submission[0])
         sub, canonical = imported.submission, imported.yaml.encode("utf-8")
     else:
-        sub = sub_mod.parse(_doc(submission))
+        sub = _parsed(submission, sub_mod.parse)
     spec = sub.spec
     assessed_on = sub.assessed_on
     params = dict(spec.defaults())
     tailored: dict[str, float] = {}
     tailor = None
     if tailoring is not None:
-        tailor = tailor_mod.parse(_doc(tailoring))
+        tailor = _parsed(tailoring, tailor_mod.parse)
         tailored = tailor.for_spec(spec)
         params.update(tailored)
     policy = spec.policy.figures(tailor.policy_for(spec) if tailor else None)
@@ -183,7 +195,7 @@ def assess_sources(*, submission: Source, review: Optional[Source] = None, derog
     rev = None
     changes: list[review_mod.Change] = []
     if review is not None:
-        rev = review_mod.parse(_doc(review), spec, sub.site.code)
+        rev = _parsed(review, lambda doc: review_mod.parse(doc, spec, sub.site.code))
         for qid, v in rev.values.items():
             changes.append(review_mod.Change.of(spec.questions[qid], self_values.get(qid), v,
                                                 rev.data.verified[qid].reason))
@@ -205,7 +217,7 @@ def assess_sources(*, submission: Source, review: Optional[Source] = None, derog
     covers: dict[str, Cover] = {}
     derog_status: list[dict[str, Any]] = []
     if derogations is not None:
-        dfile = derog_mod.parse(_doc(derogations), {s.id for s in spec.standards})
+        dfile = _parsed(derogations, lambda doc: derog_mod.parse(doc, {s.id for s in spec.standards}))
         for d in dfile.for_site(sub.site.code):
             state, note = d.status_on(assessed_on)
             if state != "applied":

@@ -109,12 +109,15 @@ def check(name: str, raw: bytes, folder: Optional[Path], neighbours: Neighbours)
         _summarise(imported.submission, out)
         out.notes = [Problem(name, f"note: {n}") for n in imported.notes] + out.notes
         return out
+    # a file not saved as UTF-8 is still read, so its other problems come in the same round
+    text, encoding = yamlsafe.decode_lenient(raw, name)
+    first = [encoding] if encoding is not None else []
     try:
-        doc = yamlsafe.load_text(yamlsafe.decode(raw, name), name)
+        doc = yamlsafe.load_text(text, name)
     except InputError as exc:
-        return Checked(name, "submission", exc.problems)
+        return Checked(name, "submission", first + exc.problems)
     kind = kind_of(doc.data)
-    out = Checked(name, kind)
+    out = Checked(name, kind, first)
     try:
         {"submission": _submission, "review": _review, "derogations": _derogations,
          "tailoring": _tailoring}[kind](doc, out, folder, neighbours)

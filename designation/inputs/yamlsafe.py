@@ -187,19 +187,31 @@ def _alternating_nuls(head: bytes) -> bool:
 
 
 def decode(raw: bytes, name: str) -> str:
+    """The file's text; InputError if it is not UTF-8 (saying what the stray byte most likely was)."""
+    text, problem = decode_lenient(raw, name)
+    if problem is not None:
+        raise InputError(problem)
+    return text
+
+
+def decode_lenient(raw: bytes, name: str) -> tuple[str, Optional[Problem]]:
+    """Like :func:`decode`, except that text with bytes that are not UTF-8 (a file saved as
+    Windows-1252 by Word or Excel) is still read, each such byte as U+FFFD, and returned with
+    the problem, so that the file's other problems can be reported in the same round. The
+    caller must report the problem: such a file is never accepted."""
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or _alternating_nuls(raw[:64]):
         raise InputError.at(name, "file is saved as UTF-16; save it as UTF-8", 1)
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise InputError.at(name, "file contains a NUL byte; is it a binary file?", line)
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8").removeprefix("\ufeff"), None
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise InputError.at(name, f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}{_legacy_char(raw[exc.start])}); "
-                                  "save it as UTF-8", line, col) from None
-    return text.removeprefix("\ufeff")
+        problem = Problem(name, f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}{_legacy_char(raw[exc.start])}); "
+                                "save it as UTF-8", line, col)
+    return raw.decode("utf-8", errors="replace").removeprefix("\ufeff"), problem
 
 
 _CP1252_NAMES = {0x91: "a curly opening quote", 0x92: "a curly apostrophe", 0x93: "a curly opening double quote",
