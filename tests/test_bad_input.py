@@ -134,6 +134,33 @@ def test_a_tab_says_so_and_windows_1252_names_the_character(mini_specs: Path, tm
     assert "save it as UTF-8" in res.output
 
 
+@pytest.mark.parametrize("command", ["validate", "assess"])
+def test_a_file_saved_as_windows_1252_gets_its_other_errors_in_the_same_round(mini_specs: Path, tmp_path: Path,
+                                                                               command: str) -> None:
+    f = tmp_path / "word.yaml"
+    raw = (HEADER + "answers:\n  lead_name: Dr O").encode() + b"\x92Brien\n" + b"  consultant_hrs: 16\n"
+    f.write_bytes(raw)
+    res = CliRunner().invoke(main, [command, str(f)])
+    assert res.exit_code == 1, res.output
+    lines = [x for x in res.output.splitlines() if "word.yaml" in x]
+    assert "word.yaml:7:18: file is not valid UTF-8" in lines[0], res.output   # the cause, first
+    assert any(":8:3: unknown question 'consultant_hrs'" in x for x in lines), res.output
+    assert f.read_bytes() == raw
+    # and with nothing else wrong, the encoding alone still refuses the file
+    f.write_bytes((HEADER + "answers:\n  lead_name: Dr O").encode() + b"\x92Brien\n")
+    res = CliRunner().invoke(main, [command, str(f)])
+    assert res.exit_code == 1 and "not valid UTF-8" in res.output, res.output
+
+
+def test_a_bad_plan_date_does_not_hide_a_plan_for_an_unknown_standard(mini_specs: Path, tmp_path: Path) -> None:
+    f = tmp_path / "plans.yaml"
+    f.write_text(HEADER + "action_plans:\n  MT-01: {action: a, owner: b, due: 01/02/2027}\n"
+                          "  MT-09: {action: a, owner: b, due: 2027-01-01}\n")
+    res = CliRunner().invoke(main, ["validate", str(f)])
+    assert res.exit_code == 1, res.output
+    assert "write dates as YYYY-MM-DD" in res.output and "action plan for unknown standard 'MT-09'" in res.output, res.output
+
+
 def test_schema_and_answer_errors_come_in_one_round(mini_specs: Path, tmp_path: Path) -> None:
     f = tmp_path / "round.yaml"
     f.write_text(HEADER.replace("code: X1", "kode: X1").replace("2026-10-01", "1/10/2026")

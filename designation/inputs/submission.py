@@ -226,6 +226,8 @@ def parse(doc: yamlsafe.Document, *, spec: Spec | None = None, today: dt.date | 
     problems += _date_checks(doc, data.get("assessed_on"), today or dt.date.today())
     if env is not None:
         problems += _envelope_checks(doc, env, spec)
+    elif spec is not None:
+        problems += _plan_standards(doc, data.get("action_plans"), spec)
     answers: dict[str, Answer] = {}
     raw_answers = env.answers if env is not None else data.get("answers")
     if spec is not None and isinstance(raw_answers, dict):
@@ -288,21 +290,32 @@ def _envelope_checks(doc: yamlsafe.Document, env: Envelope, spec: Optional[Spec]
         elif env.claimed != spec.ladder.level:
             problems.append(doc.problem(("claimed",), f"claimed {env.claimed!r}, but spec {spec.id!r} designates "
                                                       f"{spec.ladder.level!r}; use the spec for the level claimed"))
+    problems += _plan_standards(doc, env.action_plans, spec)
     for sid, plan in env.action_plans.items():
+        if spec.standard(sid) is not None and plan.due <= env.assessed_on:
+            problems.append(doc.problem(("action_plans", sid, "due"), f"action plan for {sid} is due on {plan.due}, "
+                                                                      f"not after the assessment date {env.assessed_on}"))
+    return problems
+
+
+def _plan_standards(doc: yamlsafe.Document, plans: Any, spec: Spec) -> list[Problem]:
+    """Action plans for standards the spec does not have, or for limiters (which no plan covers).
+    Checked on the raw keys too, so a plan's other faults (a bad date) do not hide these."""
+    problems: list[Problem] = []
+    for sid in plans if isinstance(plans, dict) else ():
         path = ("action_plans", sid)
+        if not isinstance(sid, str) or spec.standard(sid) is not None:
+            continue
         lim = next((x for x in spec.policy.limiters if sid == x.id or sid in x.formerly), None)
-        if spec.standard(sid) is None and lim is not None:
+        if lim is not None:
             now = f"{sid} is now the limiter {lim.id!r}" if sid != lim.id else f"{sid} is a limiter"
             problems.append(doc.problem(path, f"action plan for {sid}: {now} ({lim.description.rstrip('.')}), and no "
                                               "action plan or derogation covers a limiter; the site itself must change",
                                         key=True))
-        elif spec.standard(sid) is None:
+        else:
             hint = suggest(str(sid), [s.id for s in spec.standards])
             problems.append(doc.problem(path, f"action plan for unknown standard {sid!r}"
                                               + (f"; did you mean {hint!r}?" if hint else ""), key=True))
-        elif plan.due <= env.assessed_on:
-            problems.append(doc.problem(path + ("due",), f"action plan for {sid} is due on {plan.due}, "
-                                                         f"not after the assessment date {env.assessed_on}"))
     return problems
 
 
