@@ -27,6 +27,7 @@ CASES = {
                            ":8:3: duplicate key 'consultant_hours' (first defined on line 7)"),
     "duplicate top key": ("spec: a\nspec: b\n", ":2:1: duplicate key 'spec'"),
     "python tag": ("a: !!python/object/apply:os.system ['echo hi']\n", ":1:4: tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed"),
+    "core tag on a value it does not fit": ("a: !!bool\nb: !!timestamp soon\n", ":1:4: cannot read value '' as bool"),
     "custom tag": ("a: !include other.yaml\n", "tag '!include' is not allowed"),
     "alias bomb": ("a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
                    "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]\n"

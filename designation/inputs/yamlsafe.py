@@ -439,6 +439,10 @@ class _Builder:
                     raise self.fail(node, f"cannot read value {shown!r}: it has {len(node.value):,} digits; numbers of more than "
                                           f"{sys.get_int_max_str_digits():,} digits are not read") from None
                 raise self.fail(node, f"cannot read value {shown!r}: {exc}") from None
+            except (KeyError, TypeError, AttributeError):   # an explicit tag on text it does not fit: !!bool ''
+                shown = node.value if len(node.value) <= 60 else node.value[:40] + "..."
+                raise self.fail(node, f"cannot read value {shown!r} as {tag.rsplit(':', 1)[-1]}; "
+                                      "write a plain value without a tag") from None
         if depth >= MAX_DEPTH:
             raise self.fail(node, f"document is nested more than {MAX_DEPTH} levels deep")
         depth += 1
