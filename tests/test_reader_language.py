@@ -253,6 +253,22 @@ def test_assess_text_lists_gaps_first_and_hides_not_applicable_unless_all():
     assert "AST-COM-01" in full.output
 
 
+def _contents(name: str) -> str:
+    page = render_html(_result(name), created=CREATED)
+    nav = page[page.index('<nav class="toc"'):page.index("</nav>")]
+    return " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", nav)).split())
+
+
+def test_contents_count_only_gaps_that_need_cover():
+    # Ashdown's one gap is for the panel's judgement (not gating): no red "without an action plan"
+    ashdown = _contents("asthma-gp_practice-ashdown-advisory.yaml")
+    assert "Gaps and actions (1 standard)" in ashdown and "without an action plan" not in ashdown
+    # Kennington has no gap at all: the contents say so in words
+    assert "Gaps and actions (none)" in _contents("asthma-pharmacy-kennington.yaml")
+    # Riverbank's two uncovered core or expected gaps are still counted
+    assert "2 without an action plan" in _contents("asthma-school-riverbank.yaml")
+
+
 def test_a_very_long_site_name_keeps_the_footer_on_the_page_and_verifies(tmp_path):
     from pypdf import PdfReader
 

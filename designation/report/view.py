@@ -655,6 +655,10 @@ def site_view(result: Mapping[str, Any], created: dt.datetime | None = None,
         "report_name": report_name,
         "code_label": r["site"]["code_label"] or r["spec"]["vocabulary"].get("identifier") or "ODS",
         "derogations_used": derogations_used,
+        # what the score before adjustments is before: only what was actually applied
+        "adjusted_by": join_words([w for w, used in (
+            ("derogations", any(d["status"] == "applied" for d in r["derogations"])),
+            ("reviewer changes", r["review"] is not None)) if used]) or "adjustments",
         "meta": {
             "title": meta_title,
             "author": r["site"]["network"] or "designation",
@@ -669,6 +673,8 @@ def site_view(result: Mapping[str, Any], created: dt.datetime | None = None,
         "outcome_sentence": outcome_sentence(r),
         "ladder_sentence": ladder_sentence(r),
         "target_label": labels.get(target) or (vocab.outcome(target).word if target else None),
+        "target_clause": target_clause(r["site"]["name"], labels.get(target)
+                                       or (vocab.outcome(target).word if target else None)),
         "statuses": list(vocab.STATUSES.values()),
         "counts": [(vocab.STATUSES[k], r["counts"].get(k, 0)) for k in vocab.STATUSES],
         "gaps": gaps,
@@ -687,8 +693,10 @@ def site_view(result: Mapping[str, Any], created: dt.datetime | None = None,
         "reviewer_changes": reviewer_changes,
         "evidence": {"with": with_evidence, "of": len(applicable),
                      "missing": sum(1 for s in applicable if "evidence_missing" in s["flags"])},
+        # gaps that gate the outcome and have no cover (a not-gating one, for the panel's
+        # judgement, is shown as such in the gaps table and is not counted as a warning)
         "uncovered": [s for s in gaps if not s["action_plan"] and not s["derogation"]
-                      and s["category"] != "developmental"],
+                      and s["category"] != "developmental" and s["gating"] is not False],
         "domains": domains,
         "not_applicable": not_applicable,
         "na_groups": _group_by_reason(not_applicable),
@@ -720,6 +728,16 @@ def category_meanings(derogations: bool = True, designation: bool = True) -> lis
                        .replace("the designation threshold", "the threshold"))
         out.append((word, meaning))
     return out
+
+
+def target_clause(site: str, label: str | None) -> tuple[str, str]:
+    """How "what would change the outcome" begins: "The outcome would become | designated as ...",
+    or, where the outcome is a verb phrase ("Meets the London standards ..."), "<site> would |
+    meet the London standards ..." (not "would become meets")."""
+    label = label or "Designated"
+    if re.match(r"Meets\b", label) and site:
+        return f"{site} would", "meet" + label[len("Meets"):]
+    return "The outcome would become", decapitalise(label)
 
 
 HEADER_NAME_MAX = 72   # characters of a site's name that fit the running header's one line
