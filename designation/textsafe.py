@@ -26,6 +26,7 @@ from typing import Any
 TERMINAL_MAX = 4_000   # characters of one printed value or message
 PRINT_MAX = 2_000      # characters of one text shown in a report (the full text stays embedded)
 SHOWN_MAX = 60         # characters of a value echoed in an error message
+CELL_MAX = 32_000      # characters of one CSV or spreadsheet cell (spreadsheets hold at most 32,767)
 
 # Bidirectional embeddings, overrides and isolates: they make a reader see words in an order the
 # data does not have ("Trojan source"). Marks (LRM/RLM/ALM) only nudge neutral characters: kept.
@@ -80,7 +81,7 @@ def terminal(value: Any, *, limit: int = TERMINAL_MAX, one_line: bool = False) -
     return "".join(out)
 
 
-def cell(value: Any, *, limit: int = 32_000) -> Any:
+def cell(value: Any, *, limit: int = CELL_MAX) -> Any:
     """``value`` for one CSV or spreadsheet cell. Numbers (int/float) pass through as numbers;
     text that a spreadsheet would run as a formula gets a leading ``'``. Spreadsheets hold at
     most 32,767 characters in a cell: longer text is cut with a note."""

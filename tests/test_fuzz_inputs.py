@@ -107,13 +107,24 @@ def test_diff_names_the_key_that_is_wrong(tmp_path: Path, change: Any, says: str
 
 @fuzz(0.8)
 @given(st.sampled_from(["accepts_ambulances", "mh_response_minutes", "site_type", "lead_name", "reviews",
-                        "consultant_hours"]),
+                        "consultant_hours", "consultant_hour", "", "Accepts_Ambulances"]),
        st.text(max_size=30) | st.sampled_from(["[", "{a: ", "!!python/object/apply:os.system [ls]", "!!binary aGk=",
-                                               "1", "0", "016", "1:30", "0x2d", ".nan", "yes", "*a", "&a 1", "'x'"]))
-def test_template_set_with_any_text_is_exit_0_or_2(mini_specs: Path, question: str, text: str) -> None:
-    res = CliRunner().invoke(main, ["template", "mini-top", "--set", f"{question}={text}"])
+                                               "1", "0", "016", "1:30", "0x2d", ".nan", "yes", "*a", "&a 1", "'x'",
+                                               "9" * 400, "1e400", "2026-02-30", "\x1b[31m", "=HYPERLINK(1)"]),
+       st.sampled_from(["yaml", "xlsx"]))
+def test_template_set_with_any_text_is_exit_0_or_2(tmp_path_factory: Any, mini_specs: Path, question: str, text: str,
+                                                   fmt: str) -> None:
+    """A usage error (exit 2) names --set; nothing is written unless the template is."""
+    out = tmp_path_factory.mktemp("set") / f"t.{fmt}"
+    res = CliRunner().invoke(main, ["template", "mini-top", "--set", f"{question}={text}", "--format", fmt,
+                                    "-o", str(out)])
     assert res.exit_code in (0, 2), (res.exit_code, res.output, repr(res.exception))
-    assert "internal error" not in res.output
+    assert "internal error" not in res.output and "Traceback" not in res.output
+    if res.exit_code == 2:
+        assert "--set" in res.output, res.output
+        assert not out.exists()
+    else:
+        assert out.stat().st_size > 0
 
 
 review_values = st.one_of(st.integers(min_value=-10 ** 500, max_value=10 ** 500), st.floats(), st.text(max_size=12),

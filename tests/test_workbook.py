@@ -521,6 +521,10 @@ def _bad_cases(tmp_path: Path, good: Path) -> dict:
     empty = _zip_edit(good, tmp_path / "empty.xlsx", {_answers_part(good): lambda b: re.sub(
         rb'<dimension ref="[A-Z0-9:]+"/>', b"", b).replace(
         b"</sheetData>", b"".join(b'<row r="%d"/>' % i for i in range(100, 1_000_100)) + b"</sheetData>")})
+    raw = bytearray(good.read_bytes())   # the first part's deflate stream broken: zlib.error, once an internal error
+    raw[30 + int.from_bytes(raw[26:28], "little") + int.from_bytes(raw[28:30], "little")] = 0
+    (tmp_path / "deflate.xlsx").write_bytes(bytes(raw))
+    cases["a damaged compressed part"] = (tmp_path / "deflate.xlsx", "is not a readable workbook")
     cases["a million empty rows"] = (empty, "empty.xlsx!Answers: the sheet has 1,000,0")   # and no <dimension>
     renamed = _zip_edit(good, tmp_path / "renamed.xlsx", {"xl/workbook.xml": lambda b: b.replace(
         b'name="Answers"', b'name="Answerz"')})
@@ -559,7 +563,8 @@ def _bad_cases(tmp_path: Path, good: Path) -> dict:
 
 
 BAD = ["not a zip", "zip, not a workbook", "zip bomb", "a value far outside the table", "a million empty rows",
-       "renamed sheet", "deleted sheet", "About edited", "About removed", "rows moved", "encrypted", "newer template version", "other edition"]
+       "a damaged compressed part", "renamed sheet", "deleted sheet", "About edited", "About removed", "rows moved",
+       "encrypted", "newer template version", "other edition"]
 
 
 @pytest.fixture(scope="module")

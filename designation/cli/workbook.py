@@ -35,7 +35,11 @@ def write_template(spec, given: dict[str, str], output: Optional[str], from_file
     preset = {}
     for qid, text in given.items():
         if qid not in spec.questions:
-            raise click.UsageError(f"spec {spec.id!r} has no question {qid!r}")
+            from ..rules import suggest
+
+            hint = suggest(qid, spec.questions)
+            raise click.UsageError(f"--set {qid}: spec {spec.id!r} has no question {qid!r}"
+                                   + (f"; did you mean {hint!r}?" if hint else ""))
         try:
             preset[qid] = _parse_preset(spec.questions[qid], text)
         except ValueError as exc:

@@ -62,7 +62,8 @@ def render_template(spec: Spec, given: dict[str, str]) -> str:
             from ..rules import suggest
 
             hint = suggest(qid, spec.questions)
-            raise ValueError(f"spec {spec.id!r} has no question {qid!r}" + (f"; did you mean {hint!r}?" if hint else ""))
+            raise ValueError(f"--set {qid}: spec {spec.id!r} has no question {qid!r}"
+                             + (f"; did you mean {hint!r}?" if hint else ""))
         preset[qid] = _parse_preset(spec.questions[qid], text)
     ctx = Context(preset, spec.defaults())
     used_by: dict[str, list[str]] = {}

@@ -24,6 +24,7 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -110,7 +111,7 @@ def check_container(raw: bytes, name: str) -> list[str]:
                 if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                     raise InputError.at(name, f"part {info.filename!r} declares a DTD, which a workbook never needs; "
                                               "refusing to read it")
-    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:  # RuntimeError: a zip-encrypted part
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError) as exc:  # RuntimeError: a zip-encrypted part
         raise InputError.at(name, f"is not a readable workbook ({exc}); save it again from Excel as .xlsx") from None
     return notes
 
@@ -143,7 +144,7 @@ def check(raw: bytes, name: str) -> tuple[list[str], dict[str, set[tuple[int, in
                                            "(was data pasted in, or formatting copied down to the bottom?)")
             if info.filename in titles:
                 filled[titles[info.filename]] = _scan_sheet(data, where)
-    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError) as exc:
         raise InputError.at(name, f"is not a readable workbook ({exc}); save it again from Excel as .xlsx") from None
     return notes, filled
 
@@ -334,7 +335,7 @@ def parse_bytes(raw: bytes, name: str) -> Imported:
             return _read(wb_v, wb_f, name, notes, filled)
         except InputError:
             raise
-        except (ValueError, TypeError, KeyError, IndexError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        except (ValueError, TypeError, KeyError, IndexError, OSError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise InputError.at(name, f"is not a workbook that can be read ({type(exc).__name__}: {exc}); "
                                       "open it in Excel and save it as 'Excel Workbook (.xlsx)'") from None
         finally:
