@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -134,3 +135,35 @@ def test_report_html_shows_the_words_without_controls(tmp_path: Path, mini_specs
     head = page.split("</head>", 1)[0]
     assert "@font-face" in head or "font-family" in head
     assert json.loads(json.dumps(result))["site"]["name"] == NAME  # the data itself is untouched
+
+
+def test_a_report_of_huge_and_hostile_text_is_short_and_stays_on_the_page(tmp_path: Path, mini_specs: Path) -> None:
+    """A 4 MB comment, 20,000 evidence items, a 3,000-character word and a right-to-left override:
+    the PDF is a few pages, every word is inside the page, and the report says what it cut."""
+    import datetime as dt
+    import subprocess
+
+    from designation import api
+
+    word = "Unbroken" * 375                                   # 3,000 characters, no space
+    data = submission(action_plans={})
+    data["site"]["name"] = "Test \u202eHospital"
+    data["answers"]["consultant_hours"] = {"value": 16, "comment": "a long comment " * 270_000,   # 4 MB
+                                           "evidence": [{"title": f"Rota {i}"} for i in range(20_000)]}
+    data["answers"]["lead_name"] = {"value": "Dr Example", "comment": word}
+    site = write_yaml(tmp_path / "site.yaml", data)
+    assert 4_000_000 < site.stat().st_size < 5 * 2 ** 20
+    out = tmp_path / "r.pdf"
+    api.write_report(api.assess_path(site), out, created=dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc))
+    bbox = subprocess.run(["pdftotext", "-bbox", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    pages = re.findall(r'<page width="([\d.]+)" height="([\d.]+)"', bbox)
+    assert 0 < len(pages) <= 20, f"{len(pages)} pages"
+    width = float(pages[0][0])
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', bbox)
+    off = [(w, x1, x2) for x1, x2, w in words if float(x1) < 0 or float(x2) > width]
+    assert not off, f"words off the page: {off[:3]}"
+    assert max(len(w) for _, _, w in words) < 200          # the long word was broken to fit its column
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert "shortened for the report" in " ".join(text.split())
+    assert "19,970 more items" in text
+    assert "\u202e" not in text
