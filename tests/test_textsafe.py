@@ -150,7 +150,7 @@ def test_a_report_of_huge_and_hostile_text_is_short_and_stays_on_the_page(tmp_pa
     data["site"]["name"] = "Test \u202eHospital"
     data["answers"]["consultant_hours"] = {"value": 16, "comment": "a long comment " * 270_000,   # 4 MB
                                            "evidence": [{"title": f"Rota {i}"} for i in range(20_000)]}
-    data["answers"]["lead_name"] = {"value": "Dr Example", "comment": word}
+    data["answers"]["lead_name"] = {"value": "Dr Example", "comment": word + " line\u2028para\u2029x\ufffe\uffff\x85y"}
     site = write_yaml(tmp_path / "site.yaml", data)
     assert 4_000_000 < site.stat().st_size < 5 * 2 ** 20
     out = tmp_path / "r.pdf"
@@ -167,3 +167,15 @@ def test_a_report_of_huge_and_hostile_text_is_short_and_stays_on_the_page(tmp_pa
     assert "shortened for the report" in " ".join(text.split())
     assert "19,970 more items" in text
     assert "\u202e" not in text
+
+
+def test_rich_markup_in_an_action_plan_is_printed_as_written(tmp_path: Path, mini_specs: Path) -> None:
+    import datetime as dt
+
+    from .conftest import GOOD_ANSWERS
+
+    data = submission(answers={**GOOD_ANSWERS, "consultant_hours": 10})     # MB-01, a core gap the plan covers
+    data["action_plans"] = {"MB-01": {"action": "[/] close [bold]tag", "owner": "[/]", "due": dt.date(2027, 1, 1)}}
+    res = CliRunner().invoke(main, ["assess", str(write_yaml(tmp_path / "site.yaml", data))])
+    assert res.exit_code == 0 and "internal error" not in res.output, res.output
+    assert "(action plan, [/]): [/] close [bold]tag" in res.output, res.output

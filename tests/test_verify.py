@@ -471,3 +471,29 @@ def test_verify_json_states_what_it_confirmed_and_what_differs(reports, tmp_path
     doc = json.loads(res.output[res.output.index("{"):])
     assert doc["ok"] is False and doc["confirmed"] is None
     assert any("pages were removed" in d for d in doc["differences"])
+
+
+@pytest.mark.parametrize("count, megabytes, says", [(40, 74, "size limit of 64 MB"), (3, 30, "attachments are over")],
+                         ids=["forty 74 MB attachments", "three 30 MB attachments"])
+def test_many_compressed_attachments_are_refused_within_bounded_memory(reports, tmp_path, count, megabytes, says):
+    from pypdf.generic import NameObject
+
+    bomb = _bomb(megabytes)
+    w = pypdf_writer(reports["not"][1])
+    for i in range(count):
+        w.add_attachment(f"extra-{i}.bin", b"x")
+    names = w._root_object["/Names"]["/EmbeddedFiles"]["/Names"]
+    for i in range(0, len(names), 2):
+        if str(names[i]).startswith("extra-"):
+            stream = names[i + 1].get_object()["/EF"]["/F"].get_object()
+            stream._data = bomb
+            stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+    path = write(tmp_path, to_bytes(w))
+    tracemalloc.start()
+    try:
+        out = refused(path, says)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 300 * 2**20, f"{peak / 2**20:.0f} MB at peak"
+    assert out
