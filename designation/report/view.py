@@ -647,6 +647,7 @@ def site_view(result: Mapping[str, Any], created: dt.datetime | None = None,
         "doc_id": doc_id,
         "marks": [text for _, text in page_marks(result)],
         "header_name": header_name(r["site"]["name"]),
+        "deciding_answer": None if (r["spec"]["ladder"] or r["claimed"]) else deciding_answer(r),
         "hashes": _hashes(r["inputs"], derogations_used),
         "named_hashes": _named_hashes(r["inputs"], derogations_used),
         "created": when,
@@ -738,6 +739,25 @@ def target_clause(site: str, label: str | None) -> tuple[str, str]:
     if re.match(r"Meets\b", label) and site:
         return f"{site} would", "meet" + label[len("Meets"):]
     return "The outcome would become", decapitalise(label)
+
+
+def deciding_answer(r: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The one answer every standard reports (the question that decides which standards apply,
+    such as the asthma specification's care setting), as ``(label, value)``; else ``None``.
+    The cover shows it where a specification has no designation to claim."""
+    standards = r.get("standards") or []
+    if len(standards) < 2:
+        return None
+    common: set[tuple[str, str]] | None = None
+    for st in standards:
+        items = {(str(k), str(v)) for k, v in (st.get("reported") or {}).items()}
+        common = items if common is None else common & items
+        if not common:
+            return None
+    found = sorted(common or ())
+    if len(found) != 1 or found[0][1] in ("", "not answered"):
+        return None
+    return capitalise(found[0][0]), found[0][1]
 
 
 HEADER_NAME_MAX = 72   # characters of a site's name that fit the running header's one line
