@@ -74,7 +74,10 @@ def day(value: Any) -> str:
         value = value.date()
     if not isinstance(value, dt.date):
         return "" if value is None else str(value)
-    return f"{value.day} {value:%b %Y}"
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")  # not the locale's
 
 
 def count(n: int, noun: str, plural: str | None = None) -> str:

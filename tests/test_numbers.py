@@ -122,3 +122,13 @@ def test_lean_resolver_gives_pyyaml_tags(text, implicit):
     assert ours == pyyaml, text
     for kind in (yaml.SequenceNode, yaml.MappingNode):
         assert yamlsafe._FastLoader("").resolve(kind, None, (True, False)) == yaml.SafeLoader("").resolve(kind, None, (True, False))
+
+
+@CI
+@given(st.integers(min_value=-10**30, max_value=10**30) | st.dates(), st.sampled_from(["", "+"]))
+def test_fast_read_integers_and_dates_are_what_pyyaml_reads(value, sign):
+    text = (sign if isinstance(value, int) and value >= 0 else "") + (
+        value.isoformat() if not isinstance(value, int) else str(value))
+    ours = _read(text)
+    assert ours == yaml.load(f"a: {text}", Loader=yaml.CSafeLoader)["a"] == value
+    assert type(ours) is type(value)

@@ -12,6 +12,7 @@ Python one), then builds plain Python values itself so that it can:
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 import re
@@ -393,6 +394,10 @@ def _check_depth(text: str, name: str) -> None:
         return  # the real parse reports syntax errors with their position
 
 
+# Plain decimal integers and YYYY-MM-DD dates (most of a submission's values): the standard
+# library reads them to the same value as PyYAML's constructors, at a fraction of the cost.
+_FAST_SCALARS = {_INT: (_DECIMAL, int),
+                 "tag:yaml.org,2002:timestamp": (re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z"), dt.date.fromisoformat)}
 _NUL_ESCAPE = "text contains a NUL character (written as the \\0 escape); remove it"
 _NODE_EVENTS = (yaml.ScalarEvent, yaml.AliasEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
 
@@ -429,7 +434,11 @@ class _Builder:
             if tag in _NUMBER_TAGS and not node.style and not _PLAIN_NUMBER.match(node.value):
                 raise self.fail(node, number_problem(node.value))
             try:
-                value = construct(node)
+                fast = _FAST_SCALARS.get(tag) if not node.style else None
+                if fast is not None and fast[0].match(node.value):
+                    value = fast[1](node.value)    # the commonest forms, read as PyYAML reads them
+                else:
+                    value = construct(node)
                 if value.__class__ is float and not math.isfinite(value):   # 1.0e+400 is read as infinity
                     raise self.fail(node, f"{node.value[:40]} is too large a number to read; write a finite number")
                 return value
