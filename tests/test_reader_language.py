@@ -254,6 +254,13 @@ def test_assess_text_lists_gaps_first_and_hides_not_applicable_unless_all():
     assert "AST-COM-01" in full.output
 
 
+def test_provenance_prints_source_dates_as_the_rest_of_the_report_does():
+    text = section_text(render_html(_result("ec-northfield-conditions.yaml"), created=CREATED), "provenance")
+    assert "(Evening Standard, 26 Feb 2013)" in text
+    sources = text[:text.index("How sure we are")]
+    assert not ISO_DATE.search(sources)
+
+
 def _contents(name: str) -> str:
     page = render_html(_result(name), created=CREATED)
     nav = page[page.index('<nav class="toc"'):page.index("</nav>")]

@@ -98,6 +98,7 @@ def test_history_shows_both_rounds_and_what_changed(two_rounds):
     assert res.exit_code == 0, res.output
     assert "2 recorded assessments" in res.output
     assert "assessed 15 June 2026" in res.output   # dates for people, as the reports print them
+    assert "(15 June 2026) -> " in res.output and not re.search(r"\d{4}-\d{2}-\d{2}\)", res.output)
     assert "Round 1" in res.output and "Round 2" in res.output and "Changes since round 1" in res.output
     assert "LQS-ED-01" in res.output and "12 hours a day -> 16 hours a day" in res.output
     assert "▲ improved" in res.output

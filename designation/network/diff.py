@@ -165,10 +165,14 @@ def check_same_site(old: dict[str, Any], new: dict[str, Any], old_name: str, new
 
 
 def render_text(d: dict[str, Any]) -> str:
+    """For people: assessment dates as the reports print them; ``--format json`` keeps ISO dates."""
+    from ..report.view import long_date
+
     arrow = {"up": "▲ improved", "down": "▼ worsened", "same": "= unchanged"}[d["movement"]]
     o, n = d["old"], d["new"]
     lines = [f"{d['site']['name']} ({d['site']['code']})",
-             f"Outcome: {o['label']} ({o['assessed_on']}) -> {n['label']} ({n['assessed_on']})  {arrow}"]
+             f"Outcome: {o['label']} ({long_date(o['assessed_on'])}) -> {n['label']} "
+             f"({long_date(n['assessed_on'])})  {arrow}"]
     if o["qualifies_for"] != n["qualifies_for"]:
         lines.append(f"Qualifies for: {o['qualifies_for'] or 'none'} -> {n['qualifies_for'] or 'none'}")
     ch = d["score_change"]["overall"]
