@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import random
+import sys
 import time
 from pathlib import Path
 from typing import Callable
 
-from designation import spec as spec_mod, synth
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's designation, not an installed one
+
+from designation import spec as spec_mod, synth  # noqa: E402
 
 # A realistic mix of facility types for a network (weights: how many sites of each).
 MIX = [("uec-ucc", 4), ("uec-ec", 2), ("uec-ecss", 1), ("utc-national", 2), ("hbpos", 1), ("asthma-cyp", 4)]

@@ -7,6 +7,7 @@ number of sites grows tenfold (1,000 -> 10,000 submissions, ``assess --format cs
 """
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -16,10 +17,14 @@ from pathlib import Path
 
 from _common import make_network
 
+ROOT = Path(__file__).resolve().parent.parent
+# this checkout's designation, whatever the current folder
+ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
 
 def _timed(cmd: list[str]) -> float:
     t = time.perf_counter()
-    subprocess.run(cmd, check=False, capture_output=True)
+    subprocess.run(cmd, check=False, capture_output=True, cwd=ROOT, env=ENV)
     return time.perf_counter() - t
 
 
@@ -36,10 +41,14 @@ def speedup(n: int = 40) -> dict[str, float]:
 
 def _peak_rss_mb(cmd: list[str]) -> float:
     """Peak resident memory of a child process, in MB (Linux reports ru_maxrss in KB)."""
-    code = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
-            "stderr=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    out = subprocess.run([sys.executable, "-c", code, *cmd], capture_output=True, text=True)
-    return int(out.stdout.strip() or 0) / 1024
+    code = ("import resource, subprocess, sys; rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
+            "stderr=subprocess.DEVNULL).returncode; print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code, *cmd], capture_output=True, text=True, cwd=ROOT, env=ENV,
+                         check=False)
+    rc, kb = out.stdout.split()
+    if rc != "0":   # a failed command's memory is no figure
+        raise RuntimeError(f"benchmark command failed ({rc}): {' '.join(cmd[:4])} ...")
+    return int(kb) / 1024
 
 
 def memory(small: int = 1000, factor: int = 10) -> dict[str, float]:
