@@ -514,7 +514,12 @@ def _run(folder: Path, out: Path, *, jobs: Optional[int], render: bool, created:
             or (render and not (out / "network-summary.pdf").is_file()))
         # the summary first: it is the longest single task
         tasks: list[tuple] = [("summary", (json_files, str(out), created, render, summary_key, day, sign), -1)] if summary_due else []
-        tasks += [("site", o.render_args + (created, day, sign), i) for i, o in enumerate(assessed)]
+        order = list(range(len(assessed)))
+        if workers.pool is not None:
+            # longest first (a report's length follows its result's size), so the tasks left at the
+            # end are the shortest: no worker idles long while another finishes a long report
+            order.sort(key=lambda i: -_size(assessed[i].json_path))
+        tasks += [("site", assessed[i].render_args + (created, day, sign), i) for i in order]
         summary_problem = None
         for (kind, _, i), failure in workers.run_all(_phase2, tasks):
             if kind == "summary":
@@ -541,6 +546,13 @@ def _run(folder: Path, out: Path, *, jobs: Optional[int], render: bool, created:
     _write_manifest(out, outcomes, render and summary_problem is None, sign)
     return BatchResult(outcomes, summary_due and summary_problem is None, time.perf_counter() - start, out,
                        summary_problem, folder_problems, stale)
+
+
+def _size(path: Optional[str]) -> int:
+    try:
+        return os.stat(path).st_size if path else 0
+    except OSError:
+        return 0
 
 
 def _remove_partial(out: Path) -> None:
