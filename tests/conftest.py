@@ -61,3 +61,14 @@ def write_yaml(path: Path, data: Any) -> Path:
     text = re.sub(r"'(\d{4}-\d{2}-\d{2})'", r"\1", text)
     path.write_text(text)
     return path
+
+
+def child_pids(pid: int) -> list[int]:
+    """The process ids of ``pid``'s children, from Linux's /proc (the batch's workers)."""
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(x) for x in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return out

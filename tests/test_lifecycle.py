@@ -20,20 +20,10 @@ import pytest
 
 from designation.network import batch
 
-from .conftest import ROOT
+from .conftest import ROOT, child_pids
 
 SUBMISSIONS = ROOT / "submissions"
 pytestmark = pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc to find workers")
-
-
-def _children(pid: int) -> list[int]:
-    out = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            out += [int(x) for x in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return out
 
 
 def _alive(pid: int, started: str) -> bool:
@@ -68,7 +58,7 @@ def test_a_stopped_batch_leaves_no_worker_and_the_next_run_resumes(tmp_path: Pat
         workers: list[int] = []
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and len(workers) < 2:   # both workers started
-            workers = _children(proc.pid)
+            workers = child_pids(proc.pid)
             time.sleep(0.05)
         assert workers, "no worker process started"
         started = {w: _start_time(w) for w in workers}

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from designation.network import batch
 from designation.cli import main
 
-from .conftest import ROOT
+from .conftest import ROOT, child_pids
 
 SUBMISSIONS = ROOT / "submissions"
 
@@ -181,16 +181,6 @@ def test_diff_files_a_standard_that_no_longer_applies_under_its_own_heading(tmp_
     assert "Newly not met" not in out
 
 
-def _children(pid: int) -> list[int]:
-    out = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            out += [int(x) for x in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return out
-
-
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc to find the worker processes")
 def test_a_killed_worker_is_reported_and_the_rest_of_the_batch_completes(tmp_path):
     network = tmp_path / "small"
@@ -204,7 +194,7 @@ def test_a_killed_worker_is_reported_and_the_rest_of_the_batch_completes(tmp_pat
     deadline = time.monotonic() + 60
     workers: list[int] = []
     while time.monotonic() < deadline and len(workers) < 2:   # wait until both workers are busy
-        workers = _children(proc.pid)
+        workers = child_pids(proc.pid)
         time.sleep(0.05)
     assert workers, "no worker process started"
     time.sleep(1.0)
